@@ -5,14 +5,14 @@
 # %% auto #0
 __all__ = ['SOURCE_NAMES', 'cli_errors', 'vae_tutorial_demo']
 
-# %% ../nbs/07_cli.ipynb #dda8dc3c
+# %% ../nbs/07_cli.ipynb #d934c6ef
 import sys, warnings, contextlib
 from pathlib import Path
 from fastcore.script import call_parse, store_true
 from .data import (load, save_image_grid, pick_per_class, check_dataset_name,
                                DATA_ENV, DataFileError)
 
-# %% ../nbs/07_cli.ipynb #443a088c
+# %% ../nbs/07_cli.ipynb #d09be5a2
 @contextlib.contextmanager
 def cli_errors(prog:str):  # the command's name, to start each line with
     "Report known errors as one line and exit status 2; show warnings as one-line notes."
@@ -24,11 +24,11 @@ def cli_errors(prog:str):  # the command's name, to start each line with
         finally:
             for w in caught: print(f"{prog}: note: {w.message}", file=sys.stderr)
 
-# %% ../nbs/07_cli.ipynb #62596d6b
+# %% ../nbs/07_cli.ipynb #0e707392
 SOURCE_NAMES = {'path': 'the given path', 'env': f'${DATA_ENV}', 'keras': "Keras's cache or download",
                 'download': 'the public .amat files', 'sample': 'the bundled sample'}
 
-# %% ../nbs/07_cli.ipynb #7c5ea45d
+# %% ../nbs/07_cli.ipynb #4a4158fe
 @call_parse
 def vae_tutorial_demo(
     out:str='digits.png',    # the PNG to write
