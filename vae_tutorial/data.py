@@ -5,7 +5,7 @@
 # %% ../nbs/00_data.ipynb #0f284595
 from __future__ import annotations
 import os, socket, warnings, tempfile, contextlib, importlib.resources
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 import numpy as np
