@@ -1,0 +1,197 @@
+"""Training throughput (images/second) of the package's VAEs: `make_vae` + `fit` against a plain `tf.GradientTape` loop.
+
+    python benchmarks/vae_throughput.py [--quick] [--images N] [--epochs E]
+
+Everything runs in one process on whatever TensorFlow sees (a CPU here). For each configuration a fresh model
+is built, warmed up (tracing, XLA compilation, the first steps; not timed), then `--epochs` passes over the same
+`--images` images are timed with `time.perf_counter` and the best pass is kept. The data pipeline is the package's
+`make_dataset(..., dynamic_binarize=True)`, as in real training; MNIST comes from `$VAE_TUTORIAL_DATA` (or the
+bundled 800-image sample, repeated to the needed count).
+
+Phase 1 measures, at batch 128, every arch x implementation x jit_compile; the implementations are `fit`, the tape
+loop, and `fit` with `train_vae`'s `StopOnNaN` callback (which reads the loss after every batch). Phase 2 keeps, per arch, the jit setting
+under which `fit` was fastest and measures the other batch sizes with both implementations. Within a phase the
+timed passes are interleaved (pass 1 of every configuration, then pass 2 ...), so that a burst of other load
+on the machine does not spoil every pass of one configuration. The recommendation at
+the end is computed from the `fit` numbers: the smallest batch within 10% of the fastest one (smaller batches give
+more updates per epoch), with the faster jit setting.
+"""
+from __future__ import annotations
+import argparse, datetime, os, platform, subprocess, sys, time, warnings
+from pathlib import Path
+
+import numpy as np
+
+from vae_tutorial.data import import_tensorflow, load_mnist, make_dataset
+tf = import_tensorflow()   # before keras: silences TensorFlow's C++ start-up messages
+import keras
+from keras import ops
+from vae_tutorial.vae import make_vae, build_encoder, build_decoder, check_images, StopOnNaN
+from vae_tutorial.losses import bernoulli_log_likelihood, kl_to_standard_normal, Sampling
+
+ARCHS = ('conv', 'dense')
+LATENT_DIM = 16
+FIRST_BATCH = 128
+BATCHES = (64, 128, 256)
+WARMUP_STEPS = 20
+NEAR_BEST = 0.90   # a batch size within 10% of the fastest counts as "as fast"
+EPOCH_IMAGES = 60_000
+
+
+def git_commit() -> str:
+    "Short commit of the checkout holding this script, '+dirty' if it has local changes; 'unknown' if git fails."
+    root = Path(__file__).resolve().parent.parent
+    try:
+        sha = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=root, capture_output=True, text=True,
+                             timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(['git', 'status', '--porcelain'], cwd=root, capture_output=True, text=True,
+                               timeout=10).stdout.strip()
+        return sha + ('+dirty' if dirty else '')
+    except Exception: return 'unknown'
+
+
+def training_images(n: int) -> tuple[np.ndarray, str]:
+    "`n` MNIST training images (n, 28, 28, 1) in [0, 1]: the first n of the full set, or the bundled sample repeated."
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        data = load_mnist()
+    for w in caught: print(f"note: {w.message}", file=sys.stderr)
+    x = check_images(data.train.x)
+    where = f"{data.source}: {len(x):,} training images"
+    if len(x) < n: where += f", repeated to {n:,}"
+    return x[np.arange(n) % len(x)], where
+
+
+# ---- the package's way: make_vae + compile + fit ------------------------------------------------------------------
+
+def fit_runner(arch, jit, ds, warm, callbacks=()):
+    model = make_vae(arch, LATENT_DIM, seed=0)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=jit)
+    fit = lambda data: model.fit(data, epochs=1, verbose=0, shuffle=False, callbacks=list(callbacks))  # as train_vae
+    fit(warm)                                          # traces (and XLA-compiles) train_function
+    return lambda: fit(ds)                             # fit returns after the epoch's logs are NumPy: synced
+
+
+def guarded_fit_runner(arch, jit, ds, warm):
+    "fit with train_vae's `StopOnNaN` callback, which reads the loss after every batch (one host sync per step)."
+    return fit_runner(arch, jit, ds, warm, callbacks=[StopOnNaN()])
+
+
+# ---- the same model, trained by a tf.function around a GradientTape ---------------------------------------------
+
+def tape_runner(arch, jit, ds, warm):
+    encoder, decoder = build_encoder(arch, LATENT_DIM), build_decoder(arch, LATENT_DIM)
+    sampling = Sampling(seed=0)
+    optimizer = keras.optimizers.Adam(1e-3)
+    variables = encoder.trainable_variables + decoder.trainable_variables
+    optimizer.build(variables)
+
+    @tf.function(jit_compile=jit)
+    def step(x):
+        with tf.GradientTape() as tape:
+            mean, log_var = encoder(x, training=True)
+            logits = decoder(sampling([mean, log_var]), training=True)
+            loss = ops.mean(-bernoulli_log_likelihood(x, logits) + kl_to_standard_normal(mean, log_var))
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return loss
+
+    def one_pass(dataset):
+        loss = None
+        for x in dataset: loss = step(x)
+        return float(loss)                             # waits for the last step
+
+    one_pass(warm)
+    return lambda: one_pass(ds)
+
+
+def loss_check(arch) -> float:
+    "Largest |VAE.compute_loss - the tape loop's loss| on the same forward pass (should be ~1e-5 or less)."
+    model = make_vae(arch, LATENT_DIM, seed=0)
+    x = tf.cast(tf.random.stateless_uniform((8, 28, 28, 1), seed=(1, 2)) < 0.3, 'float32')
+    out = model(x, training=True)
+    a = model.compute_loss(x, y_pred=out)
+    b = ops.mean(-bernoulli_log_likelihood(x, out['logits']) + kl_to_standard_normal(out['mean'], out['log_var']))
+    return abs(float(a) - float(b))
+
+
+RUNNERS = {'keras fit': fit_runner, 'GradientTape': tape_runner, 'fit+StopOnNaN': guarded_fit_runner}
+MAIN = ('keras fit', 'GradientTape')   # fit+StopOnNaN (what train_vae runs) is measured in phase 1 only
+
+
+def measure(x, configs, passes, results):
+    """Time `configs` [(arch, batch, impl, jit)], interleaved: every configuration is built and warmed up first, then
+    each of the `passes` rounds times every configuration once. A burst of other load on the machine then costs one
+    pass of several configurations rather than every pass of one. Best images/s and all rates go to `results`."""
+    runs, rates = {}, {c: [] for c in configs}
+    for arch, batch, impl, jit in configs:
+        ds = make_dataset(x, batch_size=batch, seed=0, dynamic_binarize=True)
+        runs[arch, batch, impl, jit] = RUNNERS[impl](arch, jit, ds, ds.take(WARMUP_STEPS))
+    for _ in range(passes):
+        for c in configs:
+            t0 = time.perf_counter(); runs[c](); rates[c].append(len(x) / (time.perf_counter() - t0))
+    for c in configs:
+        results[c] = max(rates[c]), rates[c]
+        (arch, batch, impl, jit), best = c, max(rates[c])
+        print(f"  {arch:5} batch {batch:3} {impl:13} jit={str(jit):5}  {best:8.0f} images/s  "
+              f"(passes: {', '.join(f'{r:.0f}' for r in rates[c])})", flush=True)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--quick', action='store_true', help='about 3k images per configuration instead of 15k')
+    p.add_argument('--images', type=int, default=None, help='images per timed pass (rounded up to a multiple of 256)')
+    p.add_argument('--epochs', type=int, default=2, help='timed passes per configuration; the best is kept (default 2)')
+    args = p.parse_args(argv)
+    if args.epochs < 1: p.error('--epochs must be at least 1')
+    n = args.images or (3_000 if args.quick else 15_000)
+    step = int(np.lcm.reduce(BATCHES))
+    n = max(step, -(-n // step) * step)          # whole batches at every size: no smaller last batch to retrace for
+    started = time.perf_counter()
+
+    x, where = training_images(n)
+    print('VAE training throughput (images/s), vae_tutorial benchmarks/vae_throughput.py')
+    print(f"date      {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")
+    load = f", load average {os.getloadavg()[0]:.2f} at start" if hasattr(os, 'getloadavg') else ''
+    print(f"machine   {platform.platform()}, {platform.machine()}, os.cpu_count()={os.cpu_count()}{load}")
+    print(f"devices   {', '.join(d.device_type for d in tf.config.list_physical_devices())}")
+    print(f"versions  Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__} "
+          f"(backend {keras.backend.backend()})")
+    print(f"commit    {git_commit()}")
+    print(f"data      MNIST ({where}); dynamic binarization; latent_dim {LATENT_DIM}; Adam(1e-3)")
+    print(f"method    warm-up {WARMUP_STEPS} steps (untimed), then best of {args.epochs} timed passes over {n:,} images")
+    for arch in ARCHS: print(f"check     {arch}: |VAE.compute_loss - tape loss| = {loss_check(arch):.2e}")
+    print(flush=True)
+
+    results = {}   # (arch, batch, impl, jit) -> (best images/s, [images/s of each pass])
+    print(f"phase 1: batch {FIRST_BATCH}, every arch x implementation x jit_compile")
+    measure(x, [(a, FIRST_BATCH, i, j) for a in ARCHS for j in (False, True) for i in RUNNERS], args.epochs, results)
+    best_jit = {a: max((False, True), key=lambda j: results[a, FIRST_BATCH, 'keras fit', j][0]) for a in ARCHS}
+    print(f"phase 2: the other batch sizes, at the jit setting fit was fastest with at batch {FIRST_BATCH} "
+          f"({', '.join(f'{a}: {best_jit[a]}' for a in ARCHS)})")
+    measure(x, [(a, b, i, best_jit[a]) for a in ARCHS for b in BATCHES if b != FIRST_BATCH for i in MAIN],
+            args.epochs, results)
+
+    print('\n| arch  | batch | implementation | jit   | images/s | fit / GradientTape |')
+    print('|-------|------:|----------------|-------|---------:|-------------------:|')
+    for (arch, batch, impl, jit), (best, _) in sorted(results.items(), key=lambda kv: (
+            ARCHS.index(kv[0][0]), kv[0][1], kv[0][3], list(RUNNERS).index(kv[0][2]))):
+        tape = results.get((arch, batch, 'GradientTape', jit))
+        ratio = f"{best / tape[0]:.2f}" if impl != 'GradientTape' and tape else ''
+        print(f"| {arch:5} | {batch:5} | {impl:14} | {str(jit):5} | {best:8.0f} | {ratio:>18} |")
+
+    print('\nrecommended defaults (computed: among the keras fit numbers, the smallest batch within '
+          f'{1 - NEAR_BEST:.0%} of the fastest, at its faster jit setting):')
+    for arch in ARCHS:
+        fits = {(b, j): r[0] for (a, b, i, j), r in results.items() if a == arch and i == 'keras fit'}
+        top = max(fits.values())
+        batch = min(b for (b, j), r in fits.items() if r >= NEAR_BEST * top)
+        jit = max((j for (b, j) in fits if b == batch), key=lambda j: fits[batch, j])
+        rate = fits[batch, jit]
+        print(f"  {arch:5}: batch_size={batch}, jit_compile={jit}  -> {rate:.0f} images/s, "
+              f"about {EPOCH_IMAGES / rate:.0f} s per {EPOCH_IMAGES:,}-image epoch "
+              f"(fastest measured: {top:.0f} images/s)")
+    if hasattr(os, 'getloadavg'): print(f"\nload average at the end {os.getloadavg()[0]:.2f} (other processes count too)")
+    print(f"total run time {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == '__main__': main()
