@@ -7,8 +7,9 @@ __all__ = ['CLI_ERRORS', 'HIDDEN_WARNINGS', 'SOURCE_NAMES', 'MODELS', 'RUN_FILES
            'cli_error_types', 'cli_errors', 'load_and_say', 'vae_tutorial_demo', 'check_out_dir', 'vae_tutorial_train',
            'vae_tutorial_generate', 'underscore_options', 'console_script']
 
-# %% ../nbs/07_cli.ipynb #22622e57
-import sys, json, time, inspect, warnings, contextlib
+# %% ../nbs/07_cli.ipynb #312aa062
+import sys, json, time, inspect, warnings, contextlib, tempfile
+import numpy as np
 from pathlib import Path
 from fastcore.script import call_parse, store_true, anno_parser
 from .data import (load, save_image_grid, pick_per_class, check_dataset_name, atomic_path, binarize,
@@ -72,8 +73,8 @@ def vae_tutorial_demo(
         path = save_image_grid(x, out, ncol=per_class)
         print(f"Wrote {path}: {what}.")
 
-# %% ../nbs/07_cli.ipynb #11d53e90
-MODELS = ('vae',)   # the models `vae_tutorial_train` can build
+# %% ../nbs/07_cli.ipynb #077ff159
+MODELS = ('vae', 'cvae')   # the models `vae_tutorial_train` can build
 RUN_FILES = ('model.keras', 'history.json', 'samples.png', 'reconstructions.png', 'loss.png')  # what a run writes
 
 def check_out_dir(out) -> Path:
@@ -89,14 +90,23 @@ def check_out_dir(out) -> Path:
 def _at_least(name, value, low):
     if value < low: raise ValueError(f"--{name} {value}: expected {low} or more")
 
+def _conditional_reconstructions(cvae, x, y):
+    "Originals above their reconstructions through q(z|x,y) and p(x|z,y), as a Figure."
+    from vae_tutorial.vae import InlineFigure, _show_grid
+    fig = InlineFigure(figsize=(len(x) * 0.6, 1.6), layout='constrained')
+    ax = fig.subplots()
+    _show_grid(ax, np.concatenate([x, cvae.restyle(x, y, y)]), len(x))
+    ax.set_title('originals (top) and reconstructions given their labels (bottom)', fontsize=9)
+    return fig
+
 def _save_figure(fig, path):
     "Write a matplotlib Figure to `path` as a PNG, atomically."
     with atomic_path(path) as t: fig.savefig(t, format='png', dpi=100)
 
-# %% ../nbs/07_cli.ipynb #1e705cfb
+# %% ../nbs/07_cli.ipynb #faa17f61
 @call_parse
 def vae_tutorial_train(
-    model:str='vae',            # which model: vae (more arrive with later notebooks)
+    model:str='vae',            # which model: vae, or cvae (conditioned on the label: it can draw the digit asked for)
     arch:str='conv',            # conv or dense
     dataset:str='mnist',        # mnist, fashion_mnist or binarized_mnist
     latent_dim:int=2,           # size of z: 2 for pictures of the latent space, 16-64 for quality
@@ -110,8 +120,9 @@ def vae_tutorial_train(
     seed:int=0,                 # seeds the weights, the shuffling and the binarization
     limit:int=0,                # train on the first N training images only, for quick demos (0: all)
     offline:store_true=False,   # never try to download
+    prior:str='standard',       # cvae only: standard (N(0, I)) or learned (a Gaussian p(z|y) per class)
 ):
-    "Train a VAE, evaluate it on the test split, and write the model, its history and pictures into the --out folder."
+    "Train a VAE or CVAE, evaluate it on the test split, and write the model, its history and pictures into the --out folder."
     args = dict(locals())       # the arguments, as given, for history.json
     with cli_errors('vae_tutorial_train'):
         if model not in MODELS: raise ValueError(f"Unknown model {model!r}: choose one of {', '.join(MODELS)}")
@@ -123,30 +134,52 @@ def vae_tutorial_train(
         import keras
         from vae_tutorial.vae import make_vae, train_vae, save_vae, plot_history, plot_reconstructions, plot_samples, is_binary, VALIDATION_SEED
         from vae_tutorial.losses import nats_to_bits_per_dim
+        from vae_tutorial.data import one_hot
         keras.utils.set_random_seed(seed)
-        vae = make_vae(arch, latent_dim, beta=beta, likelihood=likelihood, seed=seed)   # checks arch, latent_dim, beta, likelihood
+        conditional = model == 'cvae'
+        if conditional:
+            from vae_tutorial.cvae import make_cvae, plot_digit_grid, get_classifier, conditional_accuracy
+            vae = make_cvae(arch, latent_dim, prior=prior, beta=beta, likelihood=likelihood, seed=seed)
+        else: vae = make_vae(arch, latent_dim, beta=beta, likelihood=likelihood, seed=seed)   # checks arch, latent_dim, beta, likelihood
         d = load_and_say(dataset, data, offline)
-        x = d.train.x[:limit] if limit else d.train.x
-        val_name, (x_val, _) = ('valid', d.valid) if d.valid is not None else ('test', d.test)
+        x, y = (d.train.x[:limit], None if d.train.y is None else d.train.y[:limit]) if limit else d.train
+        val_name, (x_val, y_val) = ('valid', d.valid) if d.valid is not None else ('test', d.test)
+        if conditional and (y is None or y_val is None):
+            raise ValueError(f"--model cvae needs labels, and {dataset} has none for its training images; use --dataset mnist or fashion_mnist")
         binary = likelihood == 'bernoulli'
-        print(f"Training a {arch} VAE ({latent_dim}-D latent, {likelihood} likelihood, β={beta:g}) on {len(x):,} images "
+        what = f"{arch} CVAE ({prior} prior, " if conditional else f"{arch} VAE ("
+        print(f"Training a {what}{latent_dim}-D latent, {likelihood} likelihood, β={beta:g}) on {len(x):,} images "
               f"for {epochs} epoch{'s' * (epochs != 1)}, validating on the {len(x_val):,} {val_name} images"
               f"{', dynamically binarized' if binary and not is_binary(x) else ''}:")
         start = time.time()
+        labels = dict(y=y, y_val=y_val) if conditional else {}
         history = train_vae(vae, x, x_val, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed,
-                            verbose=1 if sys.stdout.isatty() else 2)   # a progress bar on a terminal, a line per epoch in a log
+                            verbose=1 if sys.stdout.isatty() else 2, **labels)   # a progress bar on a terminal, a line per epoch in a log
         seconds = time.time() - start
         x_test, y_test = d.test
         binarized = binary and not is_binary(x_test)
-        ev = vae.evaluate(binarize(x_test, seed=VALIDATION_SEED) if binarized else x_test, batch_size=1000, return_dict=True, verbose=0)
+        x_eval = binarize(x_test, seed=VALIDATION_SEED) if binarized else x_test
+        ev = vae.evaluate((x_eval, one_hot(y_test, len(d.class_names))) if conditional else x_eval, batch_size=1000, return_dict=True, verbose=0)
         nelbo = float(ev['reconstruction'] + ev['kl'])
         test = {'elbo': -nelbo, 'loss': float(ev['loss']), 'reconstruction': float(ev['reconstruction']), 'kl': float(ev['kl']),
                 'bits_per_dim': float(nats_to_bits_per_dim(nelbo)) if binary else None, 'images': len(x_test),
                 'binarized': f'binarize(x_test, seed={VALIDATION_SEED})' if binarized else 'no'}
         shown = pick_per_class(y_test, 1, len(d.class_names)) if y_test is not None else slice(0, 10)
-        figures = {'samples.png': plot_samples(vae, n=64, ncol=16, seed=seed),
-                   'reconstructions.png': plot_reconstructions(vae, x_test[shown], n=10),
-                   'loss.png': plot_history(history)}
+        if conditional:
+            figures = {'samples.png': plot_digit_grid(vae, n_styles=8, seed=seed),
+                       'reconstructions.png': _conditional_reconstructions(vae, x_test[shown], y_test[shown]),
+                       'loss.png': plot_history(history)}
+            test['conditional_accuracy'] = None
+            if dataset == 'mnist':       # the judge is an MNIST digit classifier, trained on all the training images loaded
+                if len(d.train.x) >= 60000: clf = get_classifier(*d.train)   # cached after its first training (about a minute)
+                else:                    # a smaller set (the bundled sample, a test copy): train one, but never cache it
+                    with tempfile.TemporaryDirectory() as t: clf = get_classifier(*d.train, path=Path(t)/'classifier.keras')
+                acc = conditional_accuracy(vae, clf, n_per_digit=100, seed=seed)
+                test['conditional_accuracy'] = {'overall': acc['overall'], 'per_digit': acc['per_digit'].tolist()}
+        else:
+            figures = {'samples.png': plot_samples(vae, n=64, ncol=16, seed=seed),
+                       'reconstructions.png': plot_reconstructions(vae, x_test[shown], n=10),
+                       'loss.png': plot_history(history)}
         record = {'history': history.history, 'args': args, 'test': test, 'epochs': epochs, 'seconds': round(seconds, 1),
                   'train_images': len(x), 'validation': val_name,
                   'data': {'name': d.name, 'source': d.source, 'origin': d.origin}}
@@ -154,10 +187,14 @@ def vae_tutorial_train(
         save_vae(vae, out/'model.keras')
         with atomic_path(out/'history.json') as t: t.write_text(json.dumps(record, indent=1) + '\n')
         bpd = f" ({test['bits_per_dim']:.3f} bits/dim)" if binary else ''
-        print(f"Test ELBO {-nelbo:.1f} nats/image{bpd} after {epochs} epoch{'s' * (epochs != 1)} in {seconds:.0f} s; "
+        if conditional and test['conditional_accuracy']:
+            acc = test['conditional_accuracy']
+            print(f"Conditional accuracy {acc['overall']:.1%}: the share of generated digits a classifier reads as the digit asked for "
+                  f"(per digit 0-9: {' '.join(f'{a:.0%}' for a in acc['per_digit'])}); {out/'samples.png'} has one column per digit.")
+        print(f"Test {'conditional ' * conditional}ELBO {-nelbo:.1f} nats/image{bpd} after {epochs} epoch{'s' * (epochs != 1)} in {seconds:.0f} s; "
               f"wrote {out}/{{{', '.join(RUN_FILES)}}}")
 
-# %% ../nbs/07_cli.ipynb #1aa9a397
+# %% ../nbs/07_cli.ipynb #c6efae27
 @call_parse
 def vae_tutorial_generate(
     model:str='runs/vae/model.keras',  # a model.keras written by vae_tutorial_train, or its run folder
@@ -165,8 +202,9 @@ def vae_tutorial_generate(
     out:str='samples.png',             # the PNG to write
     seed:int=0,                        # seed of z ~ N(0, I): the same seed gives the same images
     ncol:int=8,                        # images per row (at most n)
+    digit:int=None,                    # CVAE only: the digit to draw, 0-9 (default: random digits)
 ):
-    "Draw new images from a trained model and write them as a PNG grid."
+    "Draw new images from a trained model (of one digit, for a CVAE) and write them as a PNG grid."
     with cli_errors('vae_tutorial_generate'):
         _at_least('n', n, 1); _at_least('ncol', ncol, 1)
         if Path(out).is_dir(): raise ValueError(f"--out {out} is a folder; name the PNG to write, e.g. {Path(out)/'samples.png'}")
@@ -177,10 +215,14 @@ def vae_tutorial_generate(
         where = Path(model)/'model.keras' if Path(model).is_dir() else Path(model)
         print(f"Loaded {where}: {vae.name}, {vae.latent_dim}-D latent, {vae.likelihood} likelihood.")
         ncol = min(ncol, n)
-        path = save_image_grid(vae.sample(n, seed=seed), out, ncol=ncol)
-        print(f"Wrote {path}: {n} samples from the prior (seed {seed}), {ncol} per row.")
+        if digit is None:
+            path = save_image_grid(vae.sample(n, seed=seed), out, ncol=ncol)
+            print(f"Wrote {path}: {n} samples from the prior (seed {seed}), {ncol} per row.")
+        else:
+            path = save_image_grid(vae.generate(digit, n, seed=seed), out, ncol=ncol)   # a plain VAE says it cannot
+            print(f"Wrote {path}: {n} images of the digit {digit} (seed {seed}), {ncol} per row.")
 
-# %% ../nbs/07_cli.ipynb #269b9fa1
+# %% ../nbs/07_cli.ipynb #f100bab3
 def underscore_options(argv:list) -> list:
     "Spell the option names in `argv` with underscores: `--latent-dim=2` → `--latent_dim=2`."
     out = []

@@ -426,6 +426,7 @@ def load_vae(path,    # a model.keras file, or a run folder that holds one
         raise ModelFileError(f"{path}: no such model file; train one with `vae_tutorial_train --out DIR` (it writes DIR/model.keras)")
     if path.suffix != '.keras': raise ModelFileError(f"{path}: not a .keras model file; pass the model.keras that training wrote")
     if not zipfile.is_zipfile(path): raise ModelFileError(f"{path}: not a valid .keras archive (truncated or corrupt?); train or copy it again")
+    import vae_tutorial.cvae   # registers the CVAE class with Keras, so its files load too
     try: model = keras.saving.load_model(path)
     except Exception as e:
         msg = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
