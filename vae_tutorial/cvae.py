@@ -223,7 +223,7 @@ def make_cvae(arch='dense',            # 'conv' or 'dense'
     return CVAE(enc, dec, prior=prior, num_classes=num_classes, beta=beta, likelihood=likelihood, seed=seed,
                 name=f'cvae_{arch}_{latent_dim}d_{_choice(prior, PRIORS, "prior")}')
 
-# %% ../nbs/04_cvae.ipynb #b153ff93
+# %% ../nbs/04_cvae.ipynb #c3a0db76
 def _labels_for(self, y, n):
     "One-hot labels (n, num_classes) from a digit (repeated), integers (n,) or one-hot rows (n, num_classes)."
     if np.ndim(y) == 0: return one_hot(np.full(n, int(check_digits(y, self.num_classes))), self.num_classes)
@@ -289,7 +289,7 @@ def restyle(self:CVAE, x,          # real images, as for `check_images`
     mean, _ = self.encode(x, y)
     return self.decode(mean, new_labels)
 
-# %% ../nbs/04_cvae.ipynb #2e89153b
+# %% ../nbs/04_cvae.ipynb #f753b6df
 def plot_digit_grid(cvae,         # a trained CVAE
                     n_styles=8,   # rows: how many styles z
                     seed=0,       # seed of the styles
@@ -334,7 +334,7 @@ def plot_vae_vs_cvae(vae,        # a trained VAE
     _show_grid(a2, cvae.generate(d, n, seed=seed), ncol, f'CVAE: z ~ p(z|y={d})\n"draw me a {d}"')
     return fig
 
-# %% ../nbs/04_cvae.ipynb #525c6692
+# %% ../nbs/04_cvae.ipynb #3006ce6e
 CACHE_ENV = 'VAE_TUTORIAL_CACHE'   # names a folder for cached models; default ~/.cache/vae_tutorial
 
 def build_classifier(num_classes=10,  # output classes

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_vae.ipynb #0ee30dba
 from __future__ import annotations
-import math, difflib, zipfile, statistics
+import math, json, difflib, zipfile, statistics
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
@@ -426,7 +426,11 @@ def load_vae(path,    # a model.keras file, or a run folder that holds one
         raise ModelFileError(f"{path}: no such model file; train one with `vae_tutorial_train --out DIR` (it writes DIR/model.keras)")
     if path.suffix != '.keras': raise ModelFileError(f"{path}: not a .keras model file; pass the model.keras that training wrote")
     if not zipfile.is_zipfile(path): raise ModelFileError(f"{path}: not a valid .keras archive (truncated or corrupt?); train or copy it again")
-    import vae_tutorial.cvae   # registers the CVAE class with Keras, so its files load too
+    with zipfile.ZipFile(path) as zf:
+        try: class_name = json.loads(zf.read('config.json')).get('class_name')
+        except Exception: class_name = None
+    if class_name == 'CVAE' and 'vae_tutorial>CVAE' not in keras.saving.get_custom_objects():
+        import vae_tutorial.cvae   # registers the CVAE class with Keras, so its files load too
     try: model = keras.saving.load_model(path)
     except Exception as e:
         msg = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
