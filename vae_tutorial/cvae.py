@@ -8,8 +8,7 @@ import os, math, time
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
-from .losses import (Sampling, kl_to_standard_normal, kl_gaussians, bernoulli_log_likelihood,
-                                 gaussian_log_likelihood)   # first: it imports TensorFlow quietly
+from .losses import kl_to_standard_normal, kl_gaussians   # first: it imports TensorFlow quietly
 import keras
 from keras import ops
 from matplotlib.figure import Figure
@@ -140,16 +139,10 @@ class CVAE(keras.Model):
         super().__init__(**kwargs)
         self.encoder, self.decoder, self.num_classes = encoder, decoder, int(num_classes)
         self.prior = _choice(prior, PRIORS, 'prior')
-        self.beta, self.likelihood, self.seed = float(beta), _choice(likelihood, LIKELIHOODS, 'likelihood'), seed
-        if self.beta < 0: raise ValueError(f"beta={beta}; it must be ≥ 0 (1 for the ELBO)")
         if self.prior == 'learned' and prior_net is None:
             prior_net = build_prior_net(int(decoder.inputs[0].shape[-1]), self.num_classes)
         self.prior_net = prior_net if self.prior == 'learned' else None
-        self.sampling = Sampling(seed=seed, name='sampling')
-        self.obs_log_var = (self.add_weight(shape=(), initializer=keras.initializers.Constant(math.log(0.1)), name='obs_log_var')
-                            if self.likelihood == 'gaussian' else None)
-        self.reconstruction_tracker = keras.metrics.Mean(name='reconstruction')
-        self.kl_tracker = keras.metrics.Mean(name='kl')
+        VAE._set_objective(self, beta, likelihood, seed)   # β, likelihood, sampling layer, trackers: as in the VAE
 
     @property
     def latent_dim(self) -> int: return int(self.decoder.inputs[0].shape[-1])
@@ -177,10 +170,7 @@ class CVAE(keras.Model):
         return {'mean': mean, 'log_var': log_var, 'z': z, 'logits': self.decoder([z, y], training=training),
                 'prior_mean': prior_mean, 'prior_log_var': prior_log_var}
 
-    def log_likelihood(self, x, logits):
-        "log p(x|z,y) per image in nats, from the decoder's output `logits`."
-        if self.likelihood == 'bernoulli': return bernoulli_log_likelihood(x, logits)
-        return gaussian_log_likelihood(x, ops.sigmoid(logits), self.obs_log_var)
+    log_likelihood = VAE.log_likelihood   # log p(x|z,y): the decoder already saw y
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         images, _ = self._split(x)

@@ -125,6 +125,10 @@ class VAE(keras.Model):
                  **kwargs):               # passed to keras.Model (name, ...)
         super().__init__(**kwargs)
         self.encoder, self.decoder = encoder, decoder
+        self._set_objective(beta, likelihood, seed)
+
+    def _set_objective(self, beta, likelihood, seed):
+        "β, the likelihood, the sampling layer, the Gaussian decoder's log-variance and the metric trackers (the CVAE shares them)."
         self.beta, self.likelihood, self.seed = float(beta), _choice(likelihood, LIKELIHOODS, 'likelihood'), seed
         if self.beta < 0: raise ValueError(f"beta={beta}; it must be ≥ 0 (1 for the ELBO)")
         self.sampling = Sampling(seed=seed, name='sampling')
