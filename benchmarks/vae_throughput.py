@@ -15,9 +15,13 @@ timed passes are interleaved (pass 1 of every configuration, then pass 2 ...), s
 on the machine does not spoil every pass of one configuration. The recommendation at
 the end is computed from the `fit` numbers: the smallest batch within 10% of the fastest one (smaller batches give
 more updates per epoch), with the faster jit setting.
+
+Finally it converts the dense model's rates into achieved FLOP/s (2·in·out per Dense layer forward, ×3 for a
+training step) and sets them beside this machine's float32 matmul peak, measured in the same run with square
+`tf.matmul`s of 512, 1024 and 2048.
 """
 from __future__ import annotations
-import argparse, datetime, os, platform, subprocess, sys, time, warnings
+import argparse, datetime, json, os, platform, subprocess, sys, time, warnings
 from pathlib import Path
 
 import numpy as np
@@ -136,6 +140,29 @@ def measure(x, configs, passes, results):
               f"(passes: {', '.join(f'{r:.0f}' for r in rates[c])})", flush=True)
 
 
+def dense_train_flops(latent_dim=LATENT_DIM) -> tuple[float, float]:
+    "(forward, training) FLOPs per image of the dense VAE: 2·in·out per Dense layer; training ≈ 3× forward (backward costs ~2×)."
+    model = make_vae('dense', latent_dim=latent_dim, seed=0)
+    fwd = sum(2 * int(np.prod(l.kernel.shape)) for m in (model.encoder, model.decoder) for l in m.layers
+              if isinstance(l, keras.layers.Dense))
+    return float(fwd), 3.0 * fwd
+
+
+def matmul_peak(sizes=(512, 1024, 2048), seconds=2.0) -> tuple[float, int]:
+    "This machine's measured float32 matmul rate (FLOP/s): the best over square sizes, each repeated for ~`seconds`."
+    best = (0.0, 0)
+    for n in sizes:
+        a = tf.random.normal((n, n)); b = tf.random.normal((n, n))
+        mm = tf.function(lambda a, b: tf.matmul(a, b))
+        mm(a, b).numpy()                                    # trace and warm up
+        reps, t = 0, time.perf_counter()
+        while time.perf_counter() - t < seconds:
+            mm(a, b).numpy(); reps += 1
+        rate = 2 * n ** 3 * reps / (time.perf_counter() - t)
+        best = max(best, (rate, n))
+    return best
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--quick', action='store_true', help='about 3k images per configuration instead of 15k')
@@ -179,6 +206,15 @@ def main(argv=None):
         ratio = f"{best / tape[0]:.2f}" if impl != 'GradientTape' and tape else ''
         print(f"| {arch:5} | {batch:5} | {impl:14} | {str(jit):5} | {best:8.0f} | {ratio:>18} |")
 
+    fwd, train = dense_train_flops()
+    peak, peak_n = matmul_peak(seconds=0.5 if args.quick else 2.0)
+    print(f"\nachieved FLOP/s of the dense model ({fwd / 1e6:.2f} MFLOP forward, {train / 1e6:.2f} MFLOP per training image), "
+          f"against this machine's measured float32 matmul peak {peak / 1e9:.1f} GFLOP/s ({peak_n}x{peak_n} matmuls):")
+    print('| batch | implementation | jit   | images/s | GFLOP/s | fraction of matmul peak |')
+    print('|------:|----------------|-------|---------:|--------:|------------------------:|')
+    for (arch, batch, impl, jit), (best, _) in sorted(results.items(), key=lambda kv: (kv[0][1], kv[0][3], list(RUNNERS).index(kv[0][2]))):
+        if arch == 'dense': print(f"| {batch:5} | {impl:14} | {str(jit):5} | {best:8.0f} | {best * train / 1e9:7.1f} | {best * train / peak:23.1%} |")
+
     print('\nrecommended defaults (computed: among the keras fit numbers, the smallest batch within '
           f'{1 - NEAR_BEST:.0%} of the fastest, at its faster jit setting):')
     for arch in ARCHS:
@@ -192,6 +228,16 @@ def main(argv=None):
               f"(fastest measured: {top:.0f} images/s)")
     if hasattr(os, 'getloadavg'): print(f"\nload average at the end {os.getloadavg()[0]:.2f} (other processes count too)")
     print(f"total run time {time.perf_counter() - started:.0f} s")
+    summary = {'date': f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}", 'commit': git_commit(),
+               'cpu_count': os.cpu_count(), 'matmul_peak_gflops': round(peak / 1e9, 1), 'dense_train_mflop_per_image': round(train / 1e6, 3)}
+    for arch in ARCHS:
+        fit = results[arch, FIRST_BATCH, 'keras fit', best_jit[arch]][0]
+        tape = results[arch, FIRST_BATCH, 'GradientTape', best_jit[arch]][0]
+        summary[arch] = {'batch': FIRST_BATCH, 'jit': best_jit[arch], 'fit_images_per_s': round(fit), 'tape_images_per_s': round(tape),
+                         'fit_over_tape': round(fit / tape, 2)}
+    d = summary['dense']
+    d['gflops'] = round(d['fit_images_per_s'] * train / 1e9, 1); d['fraction_of_peak'] = round(d['fit_images_per_s'] * train / peak, 3)
+    print(json.dumps(summary))
 
 
 if __name__ == '__main__': main()

@@ -140,6 +140,82 @@ def check_elbo(page, ck, out):
     finally: os.dup2(saved, 2); os.close(saved)
     ck(e2 is not None and abs(e2 - want) < 1e-3, f'shown ELBO {e2} matches Python for mean 1.5, log_var {lv_val} ({want:.4f})')
 
+def _changed_src(page, img, old, what, ck, timeout=30_000):
+    "Wait until the <img> shows a new, loaded picture; PASS/FAIL on whether it did."
+    try:
+        page.wait_for_function('([el, s]) => el.getAttribute("src") !== s && el.complete && el.naturalWidth > 0',
+                               arg=[img.element_handle(), old], timeout=timeout)
+    except Exception as e: print(f'  (waiting for the image after {what}: {type(e).__name__})')
+    new = img.get_attribute('src')
+    ck(new != old, f'image src changed after {what}')
+    return new
+
+def _set_readout(slider, value, page):
+    "Move a slider through the front end: type into its readout box and press Enter."
+    box = slider.locator('.widget-readout')
+    box.click(); page.keyboard.press('Control+A'); page.keyboard.type(value); page.keyboard.press('Enter')
+    return box
+
+def _explorer_view(page, ck, n_sliders):
+    "Wait for an Explorer's view: sliders, the digit <img> (loaded) and its caption; check Lab chose the widget, not the PNG."
+    page.locator('.jp-OutputArea-output .jupyter-widgets').first.wait_for(timeout=60_000)
+    page.wait_for_function('() => [...document.querySelectorAll(".jp-OutputArea-output .jupyter-widgets img")]'
+                           '.some(i => i.complete && i.naturalWidth > 0)', timeout=60_000)
+    img = page.locator('.jp-OutputArea-output .jupyter-widgets img').first
+    ck(page.locator('.widget-slider').count() == n_sliders, f"{n_sliders} sliders rendered ({page.locator('.widget-slider').count()})")
+    ck(img.evaluate('i => i.naturalWidth') == 168, f"digit image loaded at {img.evaluate('i => `${i.naturalWidth}x${i.naturalHeight}`')} px")
+    static = page.locator('.jp-OutputArea-output img:not(.widget-image)').count()
+    ck(static == 0, f'the widget view is shown, not the static PNG fallback ({static} static images)')
+    return img, page.locator('.jp-OutputArea-output .widget-html', has_text='z =').first
+
+def check_explorer(page, ck, out):
+    "latent_explorer: 2 sliders + 1 hidden dim; typing into z[0]'s readout, dragging z[1] and 'randomise' each change the image."
+    img, caption = _explorer_view(page, ck, 2)
+    img.scroll_into_view_if_needed(); page.screenshot(path=str(out / 'explorer_before.png'))
+    src, cap0 = img.get_attribute('src'), caption.inner_text()
+    z0 = page.locator('.widget-slider', has_text='z[0]').first
+    box = _set_readout(z0, '1.5', page)
+    src = _changed_src(page, img, src, 'typing 1.5 into z[0]', ck)
+    cap1 = settled_text(caption, cap0)
+    ck(box.inner_text().strip() == '+1.50' and cap1.startswith('z = [+1.50, '),
+       f'z[0] readout {box.inner_text().strip()!r}, kernel caption {cap1!r}')
+    z1 = page.locator('.widget-slider', has_text='z[1]').first
+    hb = z1.locator('.noUi-handle').bounding_box()
+    page.mouse.move(hb['x'] + hb['width'] / 2, hb['y'] + hb['height'] / 2); page.mouse.down()
+    page.mouse.move(hb['x'] + hb['width'] / 2 + 40, hb['y'] + hb['height'] / 2, steps=8); page.mouse.up()
+    src = _changed_src(page, img, src, 'dragging the z[1] handle', ck)
+    cap2 = settled_text(caption, cap1)
+    ck(z1.locator('.widget-readout').inner_text().strip() not in ('+0.00', '0.00') and cap2 != cap1,
+       f"z[1] readout {z1.locator('.widget-readout').inner_text().strip()!r}, caption {cap2!r}")
+    page.get_by_role('button', name='randomise the rest').click()
+    src = _changed_src(page, img, src, "clicking 'randomise the rest'", ck)
+    cap3 = settled_text(caption, cap2)
+    ck(cap3.split()[2:4] == cap2.split()[2:4] and cap3 != cap2, f'randomise kept the slider dims: {cap2!r} -> {cap3!r}')
+    img.scroll_into_view_if_needed(); page.screenshot(path=str(out / 'explorer_after.png'))
+
+def check_digit_picker(page, ck, out):
+    "digit_picker: 10 toggle buttons + 2 sliders; clicking '8' and moving ε[0] each change the image and the caption."
+    img, caption = _explorer_view(page, ck, 2)
+    buttons = page.locator('.widget-toggle-button')
+    ck(buttons.count() == 10, f'10 digit buttons rendered ({buttons.count()})')
+    src, cap0 = img.get_attribute('src'), caption.inner_text()
+    ck(cap0.startswith('y = 3'), f'caption {cap0!r} starts with y = 3')
+    page.screenshot(path=str(out / 'picker_before.png'))
+    page.locator('.widget-toggle-button', has_text='8').first.click()
+    src = _changed_src(page, img, src, "clicking digit '8'", ck)
+    cap1 = settled_text(caption, cap0)
+    ck(cap1.startswith('y = 8'), f'caption after the click: {cap1!r}')
+    _set_readout(page.locator('.widget-slider', has_text='ε[0]').first, '-2', page)
+    _changed_src(page, img, src, 'typing -2 into ε[0]', ck)
+    cap2 = settled_text(caption, cap1)
+    ck(cap2.startswith('y = 8') and cap2 != cap1, f'caption after moving ε[0]: {cap2!r}')
+    page.screenshot(path=str(out / 'picker_after.png'))
+
+_TRAIN = ("import os\nos.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')\nimport warnings; warnings.simplefilter('ignore')\n"
+          "import keras\nfrom vae_tutorial.data import load_mnist\nfrom vae_tutorial.vae import make_vae, train_vae\n"
+          "from vae_tutorial.cvae import make_cvae\nfrom vae_tutorial.widgets import latent_explorer, digit_picker\n"
+          "x, y = load_mnist().train\nx, y = x[:2000], y[:2000]\nkeras.utils.set_random_seed(0)")
+
 def check_render(page, ck, out):
     "Generic: some widget view renders in the output area (use with --cell)."
     page.locator('.jp-OutputArea-output .jupyter-widgets').first.wait_for(timeout=60_000)
@@ -147,6 +223,10 @@ def check_render(page, ck, out):
     page.screenshot(path=str(out / 'render.png'))
 
 CHECKS = {'elbo': (['from vae_tutorial.losses import elbo_explorer\nw = elbo_explorer()\nw'], check_elbo),
+          'explorer': ([_TRAIN, "vae = make_vae('dense', 3, seed=0)\ntrain_vae(vae, x, epochs=2, verbose=0)\n"
+                        "latent_explorer(vae, n_sliders=2)"], check_explorer),
+          'digit_picker': ([_TRAIN, "cvae = make_cvae('dense', 2, prior='learned', seed=0)\n"
+                            "train_vae(cvae, x, epochs=2, verbose=0, y=y)\ndigit_picker(cvae, digit=3)"], check_digit_picker),
           'render': (['import ipywidgets as W\nW.IntSlider(3)'], check_render)}
 
 def main():

@@ -46,6 +46,7 @@ def render_readme(root: Path) -> str:
     text = head + body.strip() + '\n'
     # links between notebooks are relative to nbs/ on the site; from the repository root they need the folder
     text = re.sub(r'\]\((?!https?:|#|/)([^)]+\.ipynb)\)', lambda m: f'](nbs/{m[1]})', text)
+    text = re.sub(r'\]\((images/[^)]+)\)', lambda m: f'](nbs/{m[1]})', text)   # committed images live in nbs/images
     return '\n'.join(l.rstrip() for l in text.splitlines()) + '\n'
 
 def main():

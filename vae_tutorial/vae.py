@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_vae.ipynb #0ee30dba
 from __future__ import annotations
-import math, json, difflib, zipfile, statistics
+import math, json, difflib, zipfile, statistics, importlib
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
@@ -296,6 +296,8 @@ from matplotlib.figure import Figure
 
 class InlineFigure(Figure):
     "A matplotlib `Figure` that shows itself as a PNG in Jupyter, even where pyplot was never imported."
+    def __init__(self, *args, **kwargs):   # the arguments of matplotlib's `Figure` (figsize, layout, ...)
+        super().__init__(*args, **kwargs)
     def _repr_png_(self):
         buf = io.BytesIO()
         self.savefig(buf, format='png', dpi=100)
@@ -421,6 +423,8 @@ def save_vae(model,   # the VAE to save
     with atomic_path(path) as tmp: model.save(tmp)
     return path
 
+_MODEL_MODULES = {'CVAE': 'vae_tutorial.cvae', 'IWAE': 'vae_tutorial.evaluate'}   # classes defined in later modules
+
 def load_vae(path,    # a model.keras file, or a run folder that holds one
             ):
     "Load a model saved by `save_vae` (or `vae_tutorial_train`), with one-line errors for bad paths."
@@ -433,8 +437,9 @@ def load_vae(path,    # a model.keras file, or a run folder that holds one
     with zipfile.ZipFile(path) as zf:
         try: class_name = json.loads(zf.read('config.json')).get('class_name')
         except Exception: class_name = None
-    if class_name == 'CVAE' and 'vae_tutorial>CVAE' not in keras.saving.get_custom_objects():
-        import vae_tutorial.cvae   # registers the CVAE class with Keras, so its files load too
+    module = _MODEL_MODULES.get(class_name)
+    if module and f'vae_tutorial>{class_name}' not in keras.saving.get_custom_objects():
+        importlib.import_module(module)   # registers that class with Keras (CVAE, IWAE), so its files load too
     try: model = keras.saving.load_model(path)
     except Exception as e:
         msg = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__

@@ -1,0 +1,130 @@
+"""Density benchmark: test NLL (nats) of a one-stochastic-layer dense VAE (or IWAE) on statically binarized MNIST.
+
+Trains `vae_tutorial.evaluate.build_density_vae` (784-200-200-50 tanh by default, the IWAE paper's one-layer
+architecture) on the 50,000 training images for at most `--minutes` of wall time, keeps the weights with the best
+validation loss (model selection on the validation split only), then estimates the test NLL with
+`evaluate_nll(k=5000)` on all 10,000 test images and prints it beside published numbers.
+
+    export VAE_TUTORIAL_DATA=/path/to/folder/with/binarized_mnist.npz
+    python benchmarks/density.py --out runs/density-vae                      # the VAE, 45 min budget
+    python benchmarks/density.py --k 50 --minutes 45 --out runs/density-iwae # the IWAE option, k = 50
+    python benchmarks/density.py --quick                                     # 1 minute, small subsets: a smoke test
+"""
+import os, sys, time, json, math, argparse, platform, subprocess
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+from pathlib import Path
+
+PUBLISHED = [  # (model, test NLL in nats on static binarized MNIST, source)
+    ('VAE, 1 stochastic layer (784-200-200-50)', 88.71, 'Burda et al. 2016, IWAE paper, appendix (static binarization)'),
+    ('IWAE k=50, 1 stochastic layer', 87.10, 'Burda et al. 2016, appendix (static binarization)'),
+    ('VAE (Rezende & Mohamed setup)', 89.78, "pythae's reproduction of Rezende & Mohamed 2015"),
+    ('VAE + VampPrior', 85.57, 'Tomczak & Welling 2018'),
+]
+
+def parse():
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--k', type=int, default=1, help='importance samples in the training loss: 1 = VAE (ELBO), >1 = IWAE')
+    p.add_argument('--hidden', default='200,200', help='encoder widths, comma-separated (the decoder mirrors them)')
+    p.add_argument('--latent_dim', type=int, default=50)
+    p.add_argument('--activation', default='tanh')
+    p.add_argument('--dropout', type=float, default=0.0, help='dropout after each hidden layer')
+    p.add_argument('--warmup', type=int, default=0, help='KL warm-up: β rises linearly from 0 to 1 over this many epochs (VAE only)')
+    p.add_argument('--minutes', type=float, default=45.0, help='training budget (wall clock)')
+    p.add_argument('--max_epochs', type=int, default=100000)
+    p.add_argument('--patience', type=int, default=50, help='stop after this many epochs without a better validation loss')
+    p.add_argument('--batch_size', type=int, default=100)
+    p.add_argument('--lr', type=float, default=1e-3, help='initial Adam learning rate')
+    p.add_argument('--lr_end', type=float, default=1e-4, help='learning rate at the end of the budget (exponential decay in time)')
+    p.add_argument('--eval_k', type=int, default=5000, help='importance samples for the test NLL')
+    p.add_argument('--init', default=None, help='start from the weights of this model.keras (same architecture)')
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--out', default=None, help='folder for model.keras, history.json and results.json')
+    p.add_argument('--quick', action='store_true', help='small subsets and a 1-minute budget: checks the script runs')
+    return p.parse_args()
+
+def commit():
+    try:
+        c = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True, cwd=Path(__file__).parent).stdout.strip()
+        dirty = subprocess.run(['git', 'status', '--porcelain', '-uno'], capture_output=True, text=True, cwd=Path(__file__).parent).stdout.strip()
+        return c + ('+dirty' if dirty else '') if c else 'unknown'
+    except OSError: return 'unknown'
+
+def main():
+    a = parse()
+    from vae_tutorial.data import import_tensorflow
+    tf = import_tensorflow()
+    import numpy as np, keras
+    from vae_tutorial.data import load_binarized_mnist
+    from vae_tutorial.vae import train_vae, save_vae, load_vae
+    from vae_tutorial.evaluate import build_density_vae, evaluate_nll, active_units
+    if a.quick: a.minutes, a.eval_k = min(a.minutes, 1.0), min(a.eval_k, 100)
+    data = load_binarized_mnist()
+    if data.source == 'sample': sys.exit("density.py needs the real binarized MNIST: set VAE_TUTORIAL_DATA to the folder holding binarized_mnist.npz")
+    x_train, x_valid, x_test = data.train.x, data.valid.x, data.test.x
+    if a.quick: x_train, x_valid, x_test = x_train[:5000], x_valid[:1000], x_test[::50]
+    hidden = tuple(int(h) for h in a.hidden.split(','))
+    keras.utils.set_random_seed(a.seed)
+    model = build_density_vae(hidden, a.latent_dim, a.activation, a.dropout, k=a.k, seed=a.seed)
+    if a.warmup and a.k > 1: sys.exit("--warmup applies to the VAE's ELBO only; drop it for an IWAE (--k > 1)")
+    if a.init:
+        src = load_vae(a.init)
+        model.encoder.set_weights(src.encoder.get_weights()); model.decoder.set_weights(src.decoder.get_weights())
+    model.compile(optimizer=keras.optimizers.Adam(a.lr), jit_compile=True)
+    if a.warmup: model.beta = 0.0
+    budget, t0 = a.minutes * 60, time.time()
+
+    class Control(keras.callbacks.Callback):
+        "Learning-rate decay in wall time, KL warm-up, best-validation weights, patience and the time budget."
+        def __init__(self): super().__init__(); self.best, self.best_epoch, self.weights, self.epochs, self.log = math.inf, 0, None, 0, []
+        def on_epoch_begin(self, epoch, logs=None):
+            frac = min(1.0, (time.time() - t0) / budget)
+            self.model.optimizer.learning_rate.assign(a.lr * (a.lr_end / a.lr) ** frac)
+            if a.warmup and epoch <= a.warmup:
+                self.model.beta = min(1.0, epoch / a.warmup)
+                self.model.make_train_function(force=True)   # β is a constant of the traced step: retrace
+        def on_epoch_end(self, epoch, logs=None):
+            self.epochs = epoch + 1
+            row = {'epoch': epoch + 1, 'seconds': round(time.time() - t0, 1), 'loss': float(logs['loss']), 'val_loss': float(logs['val_loss']),
+                   'beta': float(self.model.beta), 'lr': float(self.model.optimizer.learning_rate)}
+            self.log.append(row)
+            if self.model.beta == 1.0 and logs['val_loss'] < self.best:
+                self.best, self.best_epoch, self.weights = float(logs['val_loss']), epoch + 1, self.model.get_weights()
+            if epoch % 10 == 0: print(f"  epoch {epoch + 1:4d}  {row['seconds']:6.0f} s  loss {row['loss']:7.2f}  val {row['val_loss']:7.2f}  "
+                                      f"best {self.best:7.2f} (epoch {self.best_epoch})  lr {row['lr']:.1e}  β {row['beta']:.2f}", flush=True)
+            if time.time() - t0 > budget or epoch + 1 - self.best_epoch > a.patience and self.best_epoch: self.model.stop_training = True
+
+    name = f"{'IWAE k=' + str(a.k) if a.k > 1 else 'VAE'} 784-{'-'.join(map(str, hidden))}-{a.latent_dim} {a.activation}"
+    print(f"density benchmark: {name}, dropout {a.dropout}, warm-up {a.warmup}, batch {a.batch_size}, Adam {a.lr:g}→{a.lr_end:g}, "
+          f"budget {a.minutes:g} min{', from ' + a.init if a.init else ''}; {len(x_train):,}/{len(x_valid):,}/{len(x_test):,} images", flush=True)
+    ctl = Control()
+    train_vae(model, x_train, x_valid, epochs=a.max_epochs, batch_size=a.batch_size, learning_rate=a.lr, seed=a.seed,
+              callbacks=[ctl], verbose=0)
+    train_s = time.time() - t0
+    model.set_weights(ctl.weights)
+    print(f"trained {ctl.epochs} epochs in {train_s / 60:.1f} min; best validation loss {ctl.best:.2f} at epoch {ctl.best_epoch}", flush=True)
+    report = evaluate_nll(model, x_test, k=a.eval_k, seed=a.seed)
+    units = active_units(model, x_test)
+    result = {'model': name, 'test_nll': round(report.nll, 2), 'stderr': round(report.stderr, 2), 'test_neg_elbo': round(report.neg_elbo, 2),
+              'bits_per_dim': round(report.bits_per_dim, 4), 'eval_k': a.eval_k, 'test_images': report.n, 'eval_seconds': round(report.seconds),
+              'epochs': ctl.epochs, 'best_epoch': ctl.best_epoch, 'best_val_loss': round(ctl.best, 2), 'train_minutes': round(train_s / 60, 1),
+              'active_units': units, 'args': vars(a), 'date': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
+              'machine': f"{platform.platform()}, os.cpu_count()={os.cpu_count()}", 'commit': commit(),
+              'versions': f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}"}
+    if a.out:
+        out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+        save_vae(model, out / 'model.keras')
+        (out / 'history.json').write_text(json.dumps(ctl.log, indent=1))
+        (out / 'results.json').write_text(json.dumps(result, indent=1))
+    print()
+    print(f"Test NLL on static binarized MNIST (k={a.eval_k}, {report.n:,} test images), vae_tutorial benchmarks/density.py")
+    print(f"date      {result['date']}\nmachine   {result['machine']}\nversions  {result['versions']}\ncommit    {result['commit']}")
+    print(f"training  {ctl.epochs} epochs, {result['train_minutes']} min (best validation at epoch {ctl.best_epoch}); evaluation {report.seconds / 60:.1f} min")
+    print()
+    print(f"| {'model':48} | test NLL (nats) | source |")
+    print(f"|{'-' * 50}|----------------:|--------|")
+    print(f"| **{name} (this run)**{' ' * max(0, 48 - len(name) - 15)} | **{report.nll:.2f} ± {report.stderr:.2f}** | {report.bits_per_dim:.4f} bits/dim; −ELBO {report.neg_elbo:.2f}; {units} active units |")
+    for model_name, nll, source in PUBLISHED: print(f"| {model_name:48} | {nll:15.2f} | {source} |")
+    print()
+    print(json.dumps({k: v for k, v in result.items() if k != 'args'}))
+
+if __name__ == '__main__': main()

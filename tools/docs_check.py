@@ -1,0 +1,317 @@
+#!/usr/bin/env python
+"""Check the documentation pages locally, without Quarto: nbdev's processing, nbconvert HTML, headless Chromium.
+
+The real site is built by `nbdev_docs` (nbdev's notebook processing, then Quarto) in GitHub Actions. Quarto
+cannot be installed everywhere, so this check renders the same processed notebooks with `jupyter nbconvert`
+and opens every page in headless Chromium. A page fails when:
+
+- nbdev's processing of its notebook fails (the same step `nbdev_docs` runs before Quarto),
+- it does not show its title (the notebook's first `# Title` cell, which nbdev turns into the page title),
+- any image does not load (`naturalWidth` 0 after the page's load event), or
+- it shows an error output or a Python traceback.
+
+It also saves screenshots of the landing page and the CVAE page. Usage, from the repository root:
+
+    python tools/docs_check.py --out /tmp/docs     # screenshots and HTML pages into /tmp/docs
+
+Exit status 0 when every page passes, 1 when one fails, 77 when Chromium cannot be found (nothing checked).
+The pages are opened offline: every remote host is blocked, so MathJax (loaded from a CDN by nbconvert)
+does not typeset math and widgets fall back to their text; neither counts as a failure.
+"""
+import argparse, html, json, os, re, shutil, subprocess, sys, tempfile, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_NAMES = ('chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'chrome')
+CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+                  '--disable-dev-shm-usage', '--hide-scrollbars', '--mute-audio',
+                  # offline and fast: no remote host resolves (MathJax, widget and require.js CDNs fail at once)
+                  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost']
+SCREENSHOTS = {'index': 'index.png', '04_cvae': 'cvae.png'}
+
+# Runs in the page: on load (and after a short settle), record what a reader would see into the DOM as JSON.
+CHECK_JS = r"""
+<script>
+(function () {
+  function norm(s) { return (s || '').replace(/\u00b6/g, '').replace(/\s+/g, ' ').trim(); }
+  function run() {
+    var want = norm(document.documentElement.getAttribute('data-expected-title'));
+    var h1s = Array.prototype.map.call(document.querySelectorAll('h1'), function (h) { return norm(h.textContent); });
+    var imgs = Array.prototype.map.call(document.images, function (im) {
+      var src = im.getAttribute('src') || '';
+      return {src: src.slice(0, 80), remote: /^(https?:)?\/\//.test(src), complete: im.complete, width: im.naturalWidth};
+    });
+    var errors = [], notes = [];
+    var outs = document.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"], .output_error, .output_stderr');
+    Array.prototype.forEach.call(outs, function (o) {
+      var t = o.textContent || '';
+      if (/Traceback|\b\w*Error:|\bException:/.test(t)) errors.push(t.trim().slice(0, 300));
+      else if (t.trim()) notes.push('stderr output: ' + t.trim().split('\n')[0].slice(0, 120));
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('.jp-OutputArea-output, .output_area'), function (o) {
+      var t = o.textContent || '';
+      if (/Traceback \(most recent call last\)/.test(t) && errors.indexOf(t.trim().slice(0, 300)) < 0) errors.push(t.trim().slice(0, 300));
+    });
+    var res = {title: document.title, want: want, h1: h1s.slice(0, 3), has_title: want !== '' && h1s.indexOf(want) >= 0,
+               images: imgs, errors: errors, notes: notes, mathjax: typeof window.MathJax !== 'undefined',
+               widgets: Array.prototype.reduce.call(document.querySelectorAll('script[type="application/vnd.jupyter.widget-state+json"]'),
+                 function (n, s) { try { return n + Object.keys(JSON.parse(s.textContent).state || {}).length; } catch (e) { return n; } }, 0)};
+    var pre = document.createElement('pre');
+    pre.id = 'docs-check-result'; pre.style.display = 'none';
+    pre.textContent = JSON.stringify(res);
+    document.body.appendChild(pre);
+  }
+  window.addEventListener('load', function () { setTimeout(run, 500); });
+})();
+</script>
+"""
+
+def find_chromium():
+    "Path of a Chromium/Chrome executable ($CHROMIUM when set), or None."
+    if 'CHROMIUM' in os.environ:
+        p = shutil.which(os.environ['CHROMIUM']) if os.environ['CHROMIUM'] else None
+        return p
+    for n in CHROMIUM_NAMES:
+        p = shutil.which(n)
+        if p: return p
+    return next((p for p in ('/usr/bin/chromium', '/usr/lib/chromium/chromium') if os.access(p, os.X_OK)), None)
+
+def notebook_title(nb: dict) -> str:
+    "The `# Title` nbdev takes as the page title: the first markdown cell with an H1 (None if there is none)."
+    for c in nb.get('cells', []):
+        if c.get('cell_type') != 'markdown': continue
+        src = ''.join(c.get('source', ''))
+        m = re.search(r'^#\s+(\S.*?)\s*$', src, flags=re.MULTILINE)
+        if m: return m[1]
+    return None
+
+def plain(s: str) -> str:
+    "Title text as the browser shows it: Markdown emphasis and code marks dropped, spaces collapsed."
+    s = re.sub(r'\[([^\]]*)\]\([^)]*\)', r'\1', s)
+    s = re.sub(r'(?<!\w)_(\S.*?)_(?!\w)', r'\1', re.sub(r'[`*]', '', s))
+    return re.sub(r'\s+', ' ', s).strip()
+
+def _proc_nbs(work: Path, n_workers: int):
+    "Run `nbdev.serve.proc_nbs` in a project folder `work` (a subprocess: TensorFlow stays out of this one); (ok, error)."
+    code = f'from nbdev.serve import proc_nbs\nproc_nbs(n_workers={n_workers}, force=True)\n'
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2', PYTHONWARNINGS='ignore')
+    env.setdefault('VAE_TUTORIAL_OFFLINE', '1')
+    r = subprocess.run([sys.executable, '-c', code], cwd=work, env=env, capture_output=True, text=True)
+    if not r.returncode: return True, None
+    err = r.stderr or ''
+    where = []
+    for w, src in re.findall(r'^Exception: (Error in notebook: .*? in cell \d+) :\n(.*?)(?:\n"""|\Z)', err, flags=re.MULTILINE|re.DOTALL):
+        code = [l for l in src.splitlines() if l.strip() and not l.startswith('#|')]
+        hint = ''
+        if any(re.match(r'\s*(import|from)\s', l) for l in code) and not all(re.match(r'\s*(import|from)\s', l) for l in code):
+            hint = ('; nbdev executes every cell containing an import to build the docs, so this one runs without '
+                    'the cells before it: move its imports into an imports-only cell')
+        where.append(f'{w}, {(code or [""])[0][:70]!r}{hint}')
+    cause = re.findall(r'^(\w*(?:Error|Exception|Interrupt|Exit)\b:? .*)$', err, flags=re.MULTILINE)
+    cause = [c for c in cause if not c.startswith('Exception: Error in notebook')]
+    if where:
+        w, _, hint = where[-1].partition('; ')
+        return False, w + (f': {cause[0]}' if cause else '') + (f' ({hint})' if hint else '')
+    lines = [l for l in err.splitlines() if l.strip() and not re.match(r'^[IWE]0000 ', l)]
+    return False, ' | '.join(lines[-3:])
+
+def _project(work: Path, notebooks):
+    "A copy of the project's settings.ini and nbs/ (only `notebooks` of the .ipynb files) in `work`."
+    work.mkdir(parents=True)
+    shutil.copy2(ROOT/'settings.ini', work/'settings.ini')
+    keep = {n.name for n in notebooks}
+    shutil.copytree(ROOT/'nbs', work/'nbs', ignore=lambda d, names: [
+        n for n in names if n in ('_proc', '_docs', '.ipynb_checkpoints') or n.startswith('.')
+        or (n.endswith('.ipynb') and n not in keep)])
+    (work/'vae_tutorial').symlink_to(ROOT/'vae_tutorial')   # relative paths behave as in the repository
+
+def process_with_nbdev(tmp: Path, sources, n_workers: int):
+    """nbdev's docs processing (`nbdev.serve.proc_nbs`, what `nbdev_docs` runs before Quarto) of a copy of nbs/.
+    Returns ({stem: processed notebook}, {stem: error}). When the run over all notebooks fails, each notebook it
+    did not finish is processed on its own, so that every page gets its own verdict."""
+    work = tmp/'project'
+    _project(work, sources)
+    ok, err = _proc_nbs(work, n_workers)
+    done = {s.stem: work/'_proc'/s.name for s in sources if (work/'_proc'/s.name).exists()}
+    errors = {}
+    if not ok:
+        print(f'nbdev processing stopped: {err}\nprocessing the remaining notebooks one at a time', flush=True)
+        for s in sources:
+            if s.stem in done: continue
+            w = tmp/f'project-{s.stem}'
+            _project(w, [s])
+            ok1, err1 = _proc_nbs(w, 1)
+            if (w/'_proc'/s.name).exists(): done[s.stem] = w/'_proc'/s.name
+            else: errors[s.stem] = err1 or 'no processed notebook written'
+    return done, errors
+
+def directive_filter(nb: dict) -> dict:
+    "What Quarto does with the `#|` cell options left after nbdev: honour include/echo/output false, hide the lines."
+    cells = []
+    for c in nb['cells']:
+        if c.get('cell_type') == 'code':
+            src = ''.join(c.get('source', ''))
+            opts = dict((k.strip().lower(), v.strip().lower()) for k, v in
+                        re.findall(r'^#\|\s*([\w-]+)\s*:\s*(\S+)', src, flags=re.MULTILINE))
+            if opts.get('include') == 'false': continue
+            if opts.get('output') == 'false': c['outputs'] = []
+            src = re.sub(r'^#\|.*\n?', '', src, flags=re.MULTILINE)
+            if opts.get('echo') == 'false': src = ''
+            c['source'] = src
+            if not src.strip():   # nbconvert drops the input of cells tagged remove_input (see main)
+                tags = c.setdefault('metadata', {}).setdefault('tags', [])
+                if 'remove_input' not in tags: tags.append('remove_input')
+            for o in c.get('outputs', []):   # Pandoc link attributes in show_doc's Markdown, which Quarto applies
+                md = o.get('data', {}).get('text/markdown')
+                if md is not None:
+                    md = ''.join(md) if isinstance(md, list) else md
+                    o['data']['text/markdown'] = re.sub(r'\]\(([^)]*)\)\{[^}\n]*\}', r'](\1)', md)
+        cells.append(c)
+    nb['cells'] = cells
+    return nb
+
+def page_notebook(proc_nb: Path, dst: Path) -> dict:
+    "Turn nbdev's front matter (a raw cell Quarto reads) into the title block nbconvert would otherwise drop."
+    nb = json.loads(proc_nb.read_text(encoding='utf-8'))
+    fm = {}
+    if nb['cells'] and nb['cells'][0].get('cell_type') == 'raw':
+        import yaml
+        src = ''.join(nb['cells'][0].get('source', '')).strip()
+        if src.startswith('---'):
+            fm = yaml.safe_load(src.strip('-')) or {}
+            nb['cells'].pop(0)
+    head = []
+    if fm.get('title'): head.append(f"# {fm['title']}")
+    if fm.get('description'): head.append(f"> {fm['description']}")
+    if head: nb['cells'].insert(0, {'cell_type': 'markdown', 'metadata': {}, 'source': '\n\n'.join(head)})
+    nb = directive_filter(nb)
+    nb.setdefault('metadata', {})['title'] = fm.get('title', proc_nb.stem)
+    for i, c in enumerate(nb['cells']): c.setdefault('id', f'docs-check-{i}')
+    dst.write_text(json.dumps(nb), encoding='utf-8')
+    return fm
+
+def qmd_notebook(qmd: Path, dst: Path) -> dict:
+    "A one-cell notebook for a Markdown .qmd page (front matter as the title block), so nbconvert can show it."
+    import yaml
+    text = qmd.read_text(encoding='utf-8')
+    m = re.match(r'^---\s*\n(.*?)\n---\s*\n', text, flags=re.DOTALL)
+    fm = (yaml.safe_load(m[1]) or {}) if m else {}
+    body = text[m.end():] if m else text
+    head = (f"# {fm['title']}\n\n" if fm.get('title') else '') + (f"> {fm['description']}\n\n" if fm.get('description') else '')
+    nb = {'cells': [{'cell_type': 'markdown', 'id': 'page', 'metadata': {}, 'source': head + body}],
+          'metadata': {'title': fm.get('title', qmd.stem)}, 'nbformat': 4, 'nbformat_minor': 5}
+    dst.write_text(json.dumps(nb), encoding='utf-8')
+    return fm
+
+def chromium(exe, args, timeout):
+    "Run headless Chromium; (returncode, stdout)."
+    r = subprocess.run([exe, *CHROMIUM_FLAGS, *args], capture_output=True, text=True, timeout=timeout)
+    return r.returncode, r.stdout
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--out', default=None, help='folder for the screenshots and the HTML pages (default: a temporary one, removed)')
+    p.add_argument('--budget', type=int, default=8000, help='virtual time per page, ms (default 8000)')
+    p.add_argument('--timeout', type=int, default=120, help='wall-clock limit per Chromium run, s (default 120)')
+    p.add_argument('--n_workers', type=int, default=1, help='processes for nbdev processing (default 1)')
+    args = p.parse_args()
+    t0 = time.time()
+    exe = find_chromium()
+    if not exe:
+        print('docs_check: chromium not found (install Debian\'s `chromium` package, or set $CHROMIUM); nothing checked')
+        sys.exit(77)
+
+    tmp = Path(tempfile.mkdtemp(prefix='docs_check_'))
+    out = Path(args.out).resolve() if args.out else tmp/'out'
+    out.mkdir(parents=True, exist_ok=True)
+    results = []   # (page, ok, reasons, notes)
+    try:
+        sources = sorted(p for p in (ROOT/'nbs').glob('*.ipynb') if not p.name.startswith(('_', '.')))
+        print(f'== nbdev processing of {len(sources)} notebooks (nbdev.serve.proc_nbs)', flush=True)
+        processed_nbs, proc_errors = process_with_nbdev(tmp, sources, args.n_workers)
+
+        pages = tmp/'pages'; pages.mkdir()
+        expected, failed_early = {}, {}
+        for src in sources:
+            want = notebook_title(json.loads(src.read_text(encoding='utf-8')))
+            processed = processed_nbs.get(src.stem)
+            if processed is None:
+                failed_early[src.stem] = [f'nbdev processing failed, so nbdev_docs fails too: {proc_errors.get(src.stem)}']; continue
+            fm = page_notebook(processed, pages/src.name)
+            if want is None: failed_early[src.stem] = ['the notebook has no "# Title" markdown cell']; continue
+            expected[src.stem] = plain(want)
+            if plain(str(fm.get('title', ''))) != plain(want):
+                failed_early[src.stem] = [f'nbdev front matter title {fm.get("title")!r} is not the notebook title {want!r}']
+        qmds = sorted((ROOT/'nbs').glob('*.qmd'))
+        for q in qmds:
+            fm = qmd_notebook(q, pages/f'{q.stem}.ipynb')
+            if fm.get('title'): expected[q.stem] = plain(str(fm['title']))
+            else: failed_early[q.stem] = ['the page has no title in its front matter']
+
+        todo = sorted(expected)
+        if todo:
+            print(f'== jupyter nbconvert --to html: {len(todo)} pages', flush=True)
+            r = subprocess.run([sys.executable, '-m', 'jupyter', 'nbconvert', '--to', 'html', '--output-dir', str(out/'html'),
+                                '--no-prompt', '--TagRemovePreprocessor.enabled=True',
+                                '--TagRemovePreprocessor.remove_input_tags=remove_input',
+                                *[str(pages/f'{s}.ipynb') for s in todo]], capture_output=True, text=True)
+            if r.returncode: print(r.stderr[-2000:])
+            # images linked from markdown (nbs/images/...) sit beside the pages, as Quarto copies them into _docs
+            if (ROOT/'nbs'/'images').is_dir(): shutil.copytree(ROOT/'nbs'/'images', out/'html'/'images', dirs_exist_ok=True)
+
+        print(f'== headless Chromium ({exe})', flush=True)
+        for stem in sorted(set(todo) | set(failed_early)):
+            if stem in failed_early:
+                results.append((stem, False, failed_early[stem], [])); continue
+            page = out/'html'/f'{stem}.html'
+            if not page.exists():
+                results.append((stem, False, ['nbconvert wrote no HTML'], [])); continue
+            text = page.read_text(encoding='utf-8')
+            text = re.sub(r'<html([^>]*)>', lambda m: f'<html{m[1]} data-expected-title="{html.escape(expected[stem])}">', text, count=1)
+            text = text.replace('</body>', CHECK_JS + '</body>', 1) if '</body>' in text else text + CHECK_JS
+            page.write_text(text, encoding='utf-8')
+            url = page.as_uri()
+            profile = tmp/f'profile-{stem}'
+            try:
+                rc, dom = chromium(exe, [f'--user-data-dir={profile}', f'--virtual-time-budget={args.budget}',
+                                         '--dump-dom', url], args.timeout)
+            except subprocess.TimeoutExpired:
+                results.append((stem, False, [f'Chromium did not finish within {args.timeout} s'], [])); continue
+            m = re.search(r'<pre id="docs-check-result"[^>]*>(.*?)</pre>', dom, flags=re.DOTALL)
+            if not m:
+                results.append((stem, False, [f'the page never finished loading (Chromium exit {rc})'], [])); continue
+            res = json.loads(html.unescape(m[1]))
+            reasons, notes = [], []
+            if not res['has_title']: reasons.append(f'title {expected[stem]!r} not shown (h1: {res["h1"]})')
+            for im in res['images']:
+                if im['width'] == 0:
+                    if im['remote']: notes.append(f'remote image not checked offline: {im["src"]}')
+                    else: reasons.append(f'image does not load: {im["src"]}')
+            reasons += [f'error output: {e.splitlines()[0][:160]}...' for e in res['errors']]
+            notes += res['notes']
+            if res['widgets']: notes.append(f'{res["widgets"]} widget models embedded: they need the jupyter-widgets CDN (offline: text fallback)')
+            n_img = sum(1 for im in res['images'] if im['width'] > 0)
+            notes.insert(0, f'{n_img} images loaded')
+            results.append((stem, not reasons, reasons, notes))
+            if stem in SCREENSHOTS:
+                shot = out/SCREENSHOTS[stem]
+                try:
+                    chromium(exe, [f'--user-data-dir={profile}', f'--virtual-time-budget={args.budget}',
+                                   '--window-size=1280,2400', f'--screenshot={shot}', url], args.timeout)
+                except subprocess.TimeoutExpired: pass
+                if shot.exists(): notes.append(f'screenshot {shot}')
+                else: results[-1] = (stem, False, reasons + ['screenshot not written'], notes)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)   # with --out, the pages and screenshots are kept there
+
+    print()
+    for stem, ok, reasons, notes in results:
+        print(f'{"PASS" if ok else "FAIL"}  {stem}' + (f'  ({"; ".join(notes)})' if notes else ''))
+        for r in reasons: print(f'      - {r}')
+    print('note: pages are opened offline, so MathJax (a CDN script) does not typeset math here; Quarto\'s site does.')
+    n_ok = sum(ok for _, ok, _, _ in results)
+    print(f'took {time.time() - t0:.0f} s')
+    print(f'docs_check: {n_ok} passed, {len(results) - n_ok} failed')
+    sys.exit(0 if results and n_ok == len(results) else 1)
+
+if __name__ == '__main__': main()
