@@ -102,19 +102,20 @@ def main():
     train_s = time.time() - t0
     model.set_weights(ctl.weights)
     print(f"trained {ctl.epochs} epochs in {train_s / 60:.1f} min; best validation loss {ctl.best:.2f} at epoch {ctl.best_epoch}", flush=True)
+    out = Path(a.out) if a.out else None
+    if out:   # the trained model first: evaluation takes a while, and a later run can start from it (--init)
+        out.mkdir(parents=True, exist_ok=True)
+        save_vae(model, out / 'model.keras')
+        (out / 'history.json').write_text(json.dumps(ctl.log, indent=1))
     report = evaluate_nll(model, x_test, k=a.eval_k, seed=a.seed)
     units = active_units(model, x_test)
     result = {'model': name, 'test_nll': round(report.nll, 2), 'stderr': round(report.stderr, 2), 'test_neg_elbo': round(report.neg_elbo, 2),
               'bits_per_dim': round(report.bits_per_dim, 4), 'eval_k': a.eval_k, 'test_images': report.n, 'eval_seconds': round(report.seconds),
               'epochs': ctl.epochs, 'best_epoch': ctl.best_epoch, 'best_val_loss': round(ctl.best, 2), 'train_minutes': round(train_s / 60, 1),
-              'active_units': units, 'args': vars(a), 'date': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
+              'active_units': units, 'init': a.init, 'args': vars(a), 'date': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
               'machine': f"{platform.platform()}, os.cpu_count()={os.cpu_count()}", 'commit': commit(),
               'versions': f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}"}
-    if a.out:
-        out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-        save_vae(model, out / 'model.keras')
-        (out / 'history.json').write_text(json.dumps(ctl.log, indent=1))
-        (out / 'results.json').write_text(json.dumps(result, indent=1))
+    if out: (out / 'results.json').write_text(json.dumps(result, indent=1))
     print()
     print(f"Test NLL on static binarized MNIST (k={a.eval_k}, {report.n:,} test images), vae_tutorial benchmarks/density.py")
     print(f"date      {result['date']}\nmachine   {result['machine']}\nversions  {result['versions']}\ncommit    {result['commit']}")

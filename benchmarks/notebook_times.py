@@ -14,7 +14,9 @@ TARGET_S = 300
 def run(args):
     t = time.perf_counter()
     r = subprocess.run(['nbdev_test', *args], cwd=ROOT, capture_output=True, text=True)
-    return time.perf_counter() - t, r.returncode == 0 and 'Tests Failed' not in r.stdout + r.stderr
+    ok = r.returncode == 0 and 'Tests Failed' not in r.stdout + r.stderr
+    if not ok: print('\n'.join((r.stdout + r.stderr).splitlines()[-25:]), file=sys.stderr)   # what failed
+    return time.perf_counter() - t, ok
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
@@ -22,6 +24,7 @@ def main():
     a = p.parse_args()
     nbs = sorted(n for n in (ROOT / 'nbs').glob('*.ipynb') if not n.name.startswith(('_', '.')))
     commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    if subprocess.run(['git', 'status', '--porcelain', '-uno'], cwd=ROOT, capture_output=True, text=True).stdout.strip(): commit += '+dirty'
     rows = []
     for nb in nbs:
         s, ok = run(['--path', str(nb.relative_to(ROOT))])
