@@ -37,15 +37,19 @@ def write_notebook(d, cells):
     nbformat.write(nb, d / 'lab_check.ipynb')
     return 'lab_check.ipynb'
 
-def start_lab(root, port, token, log):
+def start_lab(root, port, token, log, app='lab'):
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / '.cfg'), JUPYTER_RUNTIME_DIR=str(root / '.rt'))
     settings = root / '.cfg/lab/user-settings/@jupyterlab/apputils-extension'  # no "Jupyter news?" toast
     settings.mkdir(parents=True); (settings / 'notification.jupyterlab-settings').write_text('{"fetchNews": "false"}')
-    cmd = [sys.executable, '-m', 'jupyter', 'lab', '--no-browser', f'--port={port}', '--ip=127.0.0.1',
-           f'--IdentityProvider.token={token}', f'--ServerApp.root_dir={root / "work"}', '--ServerApp.open_browser=False',
-           '--LabApp.expose_app_in_browser=True', f'--LabApp.workspaces_dir={root / "ws"}',
-           '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate', '--LabApp.news_url=None',
-           '--LabApp.extension_manager=readonly'] + (['--allow-root'] if os.geteuid() == 0 else [])
+    cmd = [sys.executable, '-m', 'jupyter', app, '--no-browser', f'--port={port}', '--ip=127.0.0.1',
+           f'--IdentityProvider.token={token}', f'--ServerApp.root_dir={root / "work"}', '--ServerApp.open_browser=False']
+    if app == 'lab':
+        cmd += ['--LabApp.expose_app_in_browser=True', f'--LabApp.workspaces_dir={root / "ws"}',
+                '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate', '--LabApp.news_url=None',
+                '--LabApp.extension_manager=readonly']
+    else:   # Notebook 7: the same JupyterLab components, one notebook per page
+        cmd += ['--JupyterNotebookApp.expose_app_in_browser=True', f'--JupyterNotebookApp.workspaces_dir={root / "ws"}']
+    cmd += ['--allow-root'] if os.geteuid() == 0 else []
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     url = f'http://127.0.0.1:{port}/api/status?token={token}'
     for _ in range(120):
@@ -236,6 +240,7 @@ def main():
     ap.add_argument('--cell', action='append', help='code cell(s) to run instead of the check\'s default cell')
     ap.add_argument('--timeout', type=float, default=240, help='seconds allowed for running the notebook')
     ap.add_argument('--headed', action='store_true', help='show the browser (needs a display)')
+    ap.add_argument('--app', default='lab', choices=('lab', 'notebook'), help="JupyterLab 4 ('lab') or Notebook 7 ('notebook')")
     a = ap.parse_args()
     try: from playwright.sync_api import sync_playwright
     except ImportError:
@@ -249,15 +254,19 @@ def main():
     port, token, ck, proc, t0 = free_port(), secrets.token_hex(16), Checker(), None, time.time()
     try:
         with open(out / 'jupyter-lab.log', 'w') as log:
-            proc = start_lab(root, port, token, log)
+            if a.app == 'notebook':
+                try: import notebook; assert int(notebook.__version__.split('.')[0]) >= 7
+                except Exception: print(f'SKIP lab_check: Notebook 7 missing: {sys.executable} -m pip install "notebook>=7"'); return 77
+            proc = start_lab(root, port, token, log, a.app)
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, headless=not a.headed, args=ARGS)
                 page = browser.new_page(viewport={'width': 1280, 'height': 1000})
                 page_errors = []; page.on('pageerror', lambda e: page_errors.append(str(e)))
                 try:
-                    page.goto(f'http://127.0.0.1:{port}/lab/tree/{nb}?token={token}', timeout=60_000)
+                    where = f'lab/tree/{nb}' if a.app == 'lab' else f'notebooks/{nb}'
+                    page.goto(f'http://127.0.0.1:{port}/{where}?token={token}', timeout=60_000)
                     run_notebook(page, int(a.timeout * 1000))
-                    ck(True, f'notebook ran in JupyterLab ({time.time() - t0:.0f} s since start)')
+                    ck(True, f'notebook ran in {"JupyterLab" if a.app == "lab" else "Notebook 7"} ({time.time() - t0:.0f} s since start)')
                     if no_traceback(page, ck): check(page, ck, out)
                     bad = page.get_by_text('Error displaying widget').count()
                     ck(bad == 0, f"no 'Error displaying widget' ({bad} found)")
