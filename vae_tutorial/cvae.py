@@ -13,7 +13,7 @@ import keras
 from keras import ops
 from matplotlib.figure import Figure
 from .data import atomic_path, one_hot, load_mnist
-from .vae import (IMAGE_SHAPE, ARCHS, LIKELIHOODS, VAE, check_images, check_latent_dim, _choice, _batched,
+from .vae import (IMAGE_SHAPE, ARCHS, LIKELIHOODS, VAE, check_images, check_latent_dim, check_codes, _choice, _batched,
                               build_encoder, build_decoder, _show_grid, InlineFigure)
 
 # %% auto #0
@@ -236,9 +236,7 @@ def decode(self:CVAE, z,           # latent codes, (n, latent_dim)
            batch_size=1000,        # codes per forward pass
           ) -> np.ndarray:
     "Decoded images (n, 28, 28, 1): the pixel means sigmoid(logits) in [0, 1], for labels `y`."
-    z = np.asarray(z, np.float32)
-    if z.ndim != 2 or z.shape[1] != self.latent_dim:
-        raise ValueError(f"z has shape {z.shape}; this model decodes (n, {self.latent_dim})")
+    z = check_codes(z, self.latent_dim)
     zy = np.concatenate([z, _labels_for(self, y, len(z))], 1)
     d = self.latent_dim
     return _batched(lambda b: ops.convert_to_numpy(ops.sigmoid(self.decoder([b[:, :d], b[:, d:]]))), zy, batch_size)

@@ -10,7 +10,7 @@ import numpy as np
 from .losses import log_normal_pdf, log_mean_exp, kl_to_standard_normal, kl_gaussians, nats_to_bits_per_dim  # first: it imports TensorFlow quietly
 import keras
 from keras import ops
-from .vae import VAE, check_images, build_encoder, build_decoder, InlineFigure
+from .vae import VAE, make_vae, check_images, _batched, InlineFigure
 from .cvae import check_labels
 
 # %% auto #0
@@ -159,35 +159,34 @@ def build_density_vae(hidden=(200, 200),   # widths of the encoder's hidden laye
     return VAE(encoder, decoder, seed=seed, name=f'vae_{name}')
 
 # %% ../nbs/05_evaluation.ipynb #9c67874e
+def _posterior_and_prior(model, x, y=None) -> tuple:
+    "(mean, log_var) of q(z|x) and (mean, log_var) of the prior for every image, NumPy (n, latent_dim) each; N(0, I) for a VAE."
+    x = check_images(x)
+    onehot = _labels(model, y, len(x))
+    def enc(idx):
+        if onehot is None:
+            mean, log_var = model.encoder(x[idx])
+            prior = (ops.zeros_like(mean), ops.zeros_like(mean))
+        else:
+            mean, log_var = model.encoder([x[idx], onehot[idx]])
+            prior = model.prior_params(onehot[idx])
+        return tuple(ops.convert_to_numpy(t) for t in (mean, log_var, *prior))
+    return _batched(enc, np.arange(len(x)))
+
 def kl_per_dimension(model,    # a trained VAE or CVAE
                      x,        # images
                      y=None,   # labels, for a CVAE
                     ) -> np.ndarray:
     "Average over images of KL[q(z_j|x) ‖ p(z_j)] for each latent dimension j, in nats (latent_dim,)."
-    x = check_images(x)
-    onehot = _labels(model, y, len(x))
-    def kl(i):
-        xb = x[i:i + 1000]
-        if onehot is None:
-            mean, log_var = model.encoder(xb)
-            pm, plv = ops.zeros_like(mean), ops.zeros_like(mean)
-        else:
-            yb = onehot[i:i + 1000]
-            mean, log_var = model.encoder([xb, yb])
-            pm, plv = model.prior_params(yb)
-        per_dim = 0.5 * (plv - log_var + (ops.exp(log_var) + ops.square(mean - pm)) * ops.exp(-plv) - 1.0)
-        return ops.convert_to_numpy(ops.sum(per_dim, axis=0))
-    return sum(kl(i) for i in range(0, len(x), 1000)) / len(x)
+    per_dim = [t[..., None] for t in _posterior_and_prior(model, x, y)]   # a last axis of size 1: one KL per dimension
+    return ops.convert_to_numpy(kl_gaussians(*per_dim)).mean(axis=0)
 
 def activity(model,     # a trained VAE or CVAE
              x,         # images
              y=None,    # labels, for a CVAE
             ) -> np.ndarray:
     "Burda et al.'s activity of each latent dimension: the variance over images of the encoder's mean (latent_dim,)."
-    x = check_images(x)
-    onehot = _labels(model, y, len(x))
-    enc = lambda i: ops.convert_to_numpy(model.encoder(x[i:i + 1000] if onehot is None else [x[i:i + 1000], onehot[i:i + 1000]])[0])
-    return np.concatenate([enc(i) for i in range(0, len(x), 1000)]).var(axis=0)
+    return _posterior_and_prior(model, x, y)[0].var(axis=0)
 
 def active_units(model, x, y=None,
                  threshold=0.01,   # a unit is active when its activity exceeds this (Burda et al.)
@@ -254,6 +253,5 @@ def make_iwae(arch='dense',           # 'conv' or 'dense'
               seed=None,              # seed of the sampling noise
              ) -> IWAE:
     "An `IWAE` with the same networks `make_vae` builds: the IWAE option of the package's models."
-    dec_hidden = tuple(reversed(hidden)) if hidden and arch == 'dense' else None
-    return IWAE(build_encoder(arch, latent_dim, hidden), build_decoder(arch, latent_dim, dec_hidden),
-                k=k, likelihood=likelihood, seed=seed, name=f'iwae{k}_{arch}_{latent_dim}d')
+    nets = make_vae(arch, latent_dim, likelihood=likelihood, hidden=hidden)
+    return IWAE(nets.encoder, nets.decoder, k=k, likelihood=likelihood, seed=seed, name=f'iwae{k}_{arch}_{latent_dim}d')

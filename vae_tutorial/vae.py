@@ -16,7 +16,7 @@ from .data import atomic_path, image_grid, make_dataset, binarize
 
 # %% auto #0
 __all__ = ['IMAGE_SHAPE', 'ARCHS', 'LIKELIHOODS', 'VALIDATION_SEED', 'TAB10', 'check_images', 'check_latent_dim', 'build_encoder',
-           'build_decoder', 'VAE', 'make_vae', 'TrainingDiverged', 'StopOnNaN', 'is_binary', 'train_vae',
+           'build_decoder', 'VAE', 'make_vae', 'check_codes', 'TrainingDiverged', 'StopOnNaN', 'is_binary', 'train_vae',
            'InlineFigure', 'plot_history', 'plot_reconstructions', 'plot_samples', 'plot_latent_scatter',
            'plot_latent_manifold', 'plot_interpolation', 'ModelFileError', 'save_vae', 'load_vae']
 
@@ -197,14 +197,18 @@ def encode(self:VAE, x,               # images, as for `check_images`
     x = check_images(x)
     return _batched(lambda b: tuple(ops.convert_to_numpy(t) for t in self.encoder(b)), x, batch_size)
 
+def check_codes(z, latent_dim) -> np.ndarray:
+    "`z` as float32 (n, latent_dim), or a one-line ValueError."
+    z = np.asarray(z, np.float32)
+    if z.ndim != 2 or z.shape[1] != latent_dim: raise ValueError(f"z has shape {z.shape}; this model decodes (n, {latent_dim})")
+    return z
+
 @patch
 def decode(self:VAE, z,               # latent codes, (n, latent_dim)
            batch_size=1000,       # codes per forward pass
           ) -> np.ndarray:
     "Decoded images (n, 28, 28, 1): the pixel means sigmoid(logits) in [0, 1]."
-    z = np.asarray(z, np.float32)
-    if z.ndim != 2 or z.shape[1] != self.latent_dim:
-        raise ValueError(f"z has shape {z.shape}; this model decodes (n, {self.latent_dim})")
+    z = check_codes(z, self.latent_dim)
     return _batched(lambda b: ops.convert_to_numpy(ops.sigmoid(self.decoder(b))), z, batch_size)
 
 @patch
