@@ -67,8 +67,12 @@ def main():
     model = build_density_vae(hidden, a.latent_dim, a.activation, a.dropout, k=a.k, seed=a.seed)
     if a.warmup and a.k > 1: sys.exit("--warmup applies to the VAE's ELBO only; drop it for an IWAE (--k > 1)")
     if a.init:
-        src = load_vae(a.init)
-        model.encoder.set_weights(src.encoder.get_weights()); model.decoder.set_weights(src.decoder.get_weights())
+        from vae_tutorial.vae import ModelFileError
+        try: src = load_vae(a.init)
+        except ModelFileError as e: sys.exit(f"--init: {e}")
+        try: model.encoder.set_weights(src.encoder.get_weights()); model.decoder.set_weights(src.decoder.get_weights())
+        except ValueError: sys.exit(f"--init {a.init}: its networks differ from 784-{a.hidden.replace(',', '-')}-{a.latent_dim}; "
+                                    f"pass the --hidden and --latent_dim it was trained with")
     model.compile(optimizer=keras.optimizers.Adam(a.lr), jit_compile=True)
     if a.warmup: model.beta = 0.0
     budget, t0 = a.minutes * 60, time.time()
