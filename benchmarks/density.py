@@ -1,6 +1,6 @@
 """Density benchmark: test NLL (nats) of a one-stochastic-layer dense VAE (or IWAE) on statically binarized MNIST.
 
-Trains `vae_tutorial.evaluate.build_density_vae` (784-200-200-50 tanh by default, the IWAE paper's one-layer
+Trains `vae_tutorial.models.build_density_vae` (784-200-200-50 tanh by default, the IWAE paper's one-layer
 architecture) on the 50,000 training images for at most `--minutes` of wall time, keeps the weights with the best
 validation loss (model selection on the validation split only), then estimates the test NLL with
 `evaluate_nll(k=5000)` on all 10,000 test images and prints it beside published numbers.
@@ -10,9 +10,10 @@ validation loss (model selection on the validation split only), then estimates t
     python benchmarks/density.py --k 50 --minutes 45 --out runs/density-iwae # the IWAE option, k = 50
     python benchmarks/density.py --quick                                     # 1 minute, small subsets: a smoke test
 """
-import os, sys, time, json, math, argparse, platform, subprocess
+import os, sys, time, json, math, argparse
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 from pathlib import Path
+from common import commit, header, machine, result_line, utc_now, versions
 
 PUBLISHED = [  # (model, test NLL in nats on static binarized MNIST, source)
     ('VAE, 1 stochastic layer (784-200-200-50)', 88.71, 'Burda et al. 2016, IWAE paper, appendix (static binarization)'),
@@ -42,21 +43,15 @@ def parse():
     p.add_argument('--quick', action='store_true', help='small subsets and a 1-minute budget: checks the script runs')
     return p.parse_args()
 
-def commit():
-    try:
-        c = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True, cwd=Path(__file__).parent).stdout.strip()
-        dirty = subprocess.run(['git', 'status', '--porcelain', '-uno'], capture_output=True, text=True, cwd=Path(__file__).parent).stdout.strip()
-        return c + ('+dirty' if dirty else '') if c else 'unknown'
-    except OSError: return 'unknown'
-
 def main():
     a = parse()
-    from vae_tutorial.data import import_tensorflow
+    from vae_tutorial.backend import import_tensorflow
     tf = import_tensorflow()
     import numpy as np, keras
     from vae_tutorial.data import load_binarized_mnist
-    from vae_tutorial.vae import train_vae, save_vae, load_vae
-    from vae_tutorial.evaluate import build_density_vae, evaluate_nll, active_units
+    from vae_tutorial.models import build_density_vae, save_vae, load_vae, ModelFileError
+    from vae_tutorial.training import train_vae
+    from vae_tutorial.evaluate import evaluate_nll, active_units
     if a.quick: a.minutes, a.eval_k = min(a.minutes, 1.0), min(a.eval_k, 100)
     data = load_binarized_mnist()
     if data.source == 'sample': sys.exit("density.py needs the real binarized MNIST: set VAE_TUTORIAL_DATA to the folder holding binarized_mnist.npz")
@@ -67,7 +62,6 @@ def main():
     model = build_density_vae(hidden, a.latent_dim, a.activation, a.dropout, k=a.k, seed=a.seed)
     if a.warmup and a.k > 1: sys.exit("--warmup applies to the VAE's ELBO only; drop it for an IWAE (--k > 1)")
     if a.init:
-        from vae_tutorial.vae import ModelFileError
         try: src = load_vae(a.init)
         except ModelFileError as e: sys.exit(f"--init: {e}")
         try: model.encoder.set_weights(src.encoder.get_weights()); model.decoder.set_weights(src.decoder.get_weights())
@@ -116,20 +110,19 @@ def main():
     result = {'model': name, 'test_nll': round(report.nll, 2), 'stderr': round(report.stderr, 2), 'test_neg_elbo': round(report.neg_elbo, 2),
               'bits_per_dim': round(report.bits_per_dim, 4), 'eval_k': a.eval_k, 'test_images': report.n, 'eval_seconds': round(report.seconds),
               'epochs': ctl.epochs, 'best_epoch': ctl.best_epoch, 'best_val_loss': round(ctl.best, 2), 'train_minutes': round(train_s / 60, 1),
-              'active_units': units, 'init': a.init, 'args': vars(a), 'date': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
-              'machine': f"{platform.platform()}, os.cpu_count()={os.cpu_count()}", 'commit': commit(),
-              'versions': f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}"}
+              'active_units': units, 'init': a.init, 'args': vars(a), 'date': utc_now(),
+              'machine': machine(), 'commit': commit(), 'versions': versions(tf, keras)}
     if out: (out / 'results.json').write_text(json.dumps(result, indent=1))
     print()
-    print(f"Test NLL on static binarized MNIST (k={a.eval_k}, {report.n:,} test images), vae_tutorial benchmarks/density.py")
-    print(f"date      {result['date']}\nmachine   {result['machine']}\nversions  {result['versions']}\ncommit    {result['commit']}")
-    print(f"training  {ctl.epochs} epochs, {result['train_minutes']} min (best validation at epoch {ctl.best_epoch}); evaluation {report.seconds / 60:.1f} min")
+    header(f"Test NLL on static binarized MNIST (k={a.eval_k}, {report.n:,} test images), vae_tutorial benchmarks/density.py",
+           **{k: result[k] for k in ('date', 'machine', 'versions', 'commit')},
+           training=f"{ctl.epochs} epochs, {result['train_minutes']} min (best validation at epoch {ctl.best_epoch}); evaluation {report.seconds / 60:.1f} min")
     print()
     print(f"| {'model':48} | test NLL (nats) | source |")
     print(f"|{'-' * 50}|----------------:|--------|")
     print(f"| **{name} (this run)**{' ' * max(0, 48 - len(name) - 15)} | **{report.nll:.2f} ± {report.stderr:.2f}** | {report.bits_per_dim:.4f} bits/dim; −ELBO {report.neg_elbo:.2f}; {units} active units |")
     for model_name, nll, source in PUBLISHED: print(f"| {model_name:48} | {nll:15.2f} | {source} |")
     print()
-    print(json.dumps({k: v for k, v in result.items() if k != 'args'}))
+    result_line({k: v for k, v in result.items() if k != 'args'})
 
 if __name__ == '__main__': main()

@@ -19,7 +19,7 @@ import numpy as np
 def child(work: Path, epochs: int):
     "Runs under KERAS_BACKEND=jax: fit, evaluate, predict, save and reload each architecture."
     import keras
-    from vae_tutorial.vae import make_vae, save_vae, load_vae
+    from vae_tutorial.models import make_vae, save_vae, load_vae
     assert keras.backend.backend() == 'jax', keras.backend.backend()
     d = np.load(work / 'data.npz')
     x, xv = d['x'], d['xv']
@@ -46,10 +46,11 @@ def child(work: Path, epochs: int):
 
 
 def parent(args):
-    from vae_tutorial.data import import_tensorflow, load_mnist, binarize
+    from vae_tutorial.backend import import_tensorflow
     import_tensorflow()
     import keras
-    from vae_tutorial.vae import make_vae, load_vae
+    from vae_tutorial.data import load_mnist, binarize
+    from vae_tutorial.models import make_vae, load_vae
     py = args.python or sys.executable
     probe = subprocess.run([py, '-c', 'import jax'], capture_output=True, text=True)
     if probe.returncode != 0:

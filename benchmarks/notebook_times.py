@@ -6,9 +6,8 @@
 The target is that the whole suite stays under 5 minutes on these 2-core machines. Sequential times add up the
 cost of each notebook alone; CI runs two at a time, so its wall time is shorter than the sum.
 """
-import os, sys, time, argparse, platform, subprocess, json
-from pathlib import Path
-ROOT = Path(__file__).resolve().parent.parent
+import sys, time, argparse, subprocess
+from common import ROOT, commit, header, machine, result_line, utc_now
 TARGET_S = 300
 
 def run(args):
@@ -23,25 +22,26 @@ def main():
     p.add_argument('--parallel', action='store_true', help='also time the whole suite with --n_workers 2')
     a = p.parse_args()
     nbs = sorted(n for n in (ROOT / 'nbs').glob('*.ipynb') if not n.name.startswith(('_', '.')))
-    commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    if subprocess.run(['git', 'status', '--porcelain', '-uno'], cwd=ROOT, capture_output=True, text=True).stdout.strip(): commit += '+dirty'
+    checkout = commit()
     rows = []
     for nb in nbs:
         s, ok = run(['--path', str(nb.relative_to(ROOT))])
         rows.append((nb.name, s, ok)); print(f"  {nb.name:24} {s:6.1f} s  {'ok' if ok else 'FAILED'}", flush=True)
     total = sum(s for _, s, _ in rows)
-    print(f"\nNotebook test times (s), vae_tutorial benchmarks/notebook_times.py")
-    print(f"date      {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\nmachine   {platform.platform()}, os.cpu_count()={os.cpu_count()}"
-          f", load average {os.getloadavg()[0]:.2f} at the end\ncommit    {commit}\n")
+    print()
+    header('Notebook test times (s), vae_tutorial benchmarks/notebook_times.py', date=utc_now(), machine=machine(load_at='the end'),
+           commit=checkout)
+    print()
     print('| notebook | seconds (alone) | share |\n|----------|----------------:|------:|')
     for name, s, ok in sorted(rows, key=lambda r: -r[1]): print(f"| {name} | {s:.1f}{'' if ok else ' (FAILED)'} | {s / total:.0%} |")
     print(f"| **sum** | **{total:.1f}** | target < {TARGET_S} s: {'met' if total < TARGET_S else 'NOT met'} |")
-    result = {'date': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), 'commit': commit, 'per_notebook': {n: round(s, 1) for n, s, _ in rows}, 'sum': round(total, 1), 'all_passed': all(ok for *_, ok in rows)}
+    result = {'date': utc_now(), 'commit': checkout, 'per_notebook': {n: round(s, 1) for n, s, _ in rows}, 'sum': round(total, 1), 'all_passed': all(ok for *_, ok in rows)}
     if a.parallel:
         s, ok = run(['--n_workers', '2'])
         print(f"\nwhole suite as CI runs it (nbdev_test --n_workers 2): {s:.1f} s, {'passed' if ok else 'FAILED'}")
         result['suite_n_workers_2'] = round(s, 1)
-    print('\n' + json.dumps(result))
+    print()
+    result_line(result)
     sys.exit(0 if result['all_passed'] else 1)
 
 if __name__ == '__main__': main()

@@ -21,16 +21,20 @@ training step) and sets them beside this machine's float32 matmul peak, measured
 `tf.matmul`s of 512, 1024 and 2048.
 """
 from __future__ import annotations
-import argparse, datetime, json, os, platform, subprocess, sys, time, warnings
-from pathlib import Path
+import argparse, os, sys, time, warnings
 
 import numpy as np
 
-from vae_tutorial.data import import_tensorflow, load_mnist, make_dataset
+from common import commit, header, machine, result_line, utc_now, versions
+from vae_tutorial.backend import import_tensorflow
 tf = import_tensorflow()   # before keras: silences TensorFlow's C++ start-up messages
 import keras
 from keras import ops
-from vae_tutorial.vae import make_vae, build_encoder, build_decoder, check_images, StopOnNaN
+from vae_tutorial.data import load_mnist, make_dataset
+from vae_tutorial.checks import check_images
+from vae_tutorial.networks import build_encoder, build_decoder
+from vae_tutorial.models import make_vae
+from vae_tutorial.training import StopOnNaN
 from vae_tutorial.losses import bernoulli_log_likelihood, kl_to_standard_normal, Sampling
 
 ARCHS = ('conv', 'dense')
@@ -40,18 +44,6 @@ BATCHES = (64, 128, 256)
 WARMUP_STEPS = 20
 NEAR_BEST = 0.90   # a batch size within 10% of the fastest counts as "as fast"
 EPOCH_IMAGES = 60_000
-
-
-def git_commit() -> str:
-    "Short commit of the checkout holding this script, '+dirty' if it has local changes; 'unknown' if git fails."
-    root = Path(__file__).resolve().parent.parent
-    try:
-        sha = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=root, capture_output=True, text=True,
-                             timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(['git', 'status', '--porcelain'], cwd=root, capture_output=True, text=True,
-                               timeout=10).stdout.strip()
-        return sha + ('+dirty' if dirty else '')
-    except Exception: return 'unknown'
 
 
 def training_images(n: int) -> tuple[np.ndarray, str]:
@@ -176,16 +168,11 @@ def main(argv=None):
     started = time.perf_counter()
 
     x, where = training_images(n)
-    print('VAE training throughput (images/s), vae_tutorial benchmarks/vae_throughput.py')
-    print(f"date      {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")
-    load = f", load average {os.getloadavg()[0]:.2f} at start" if hasattr(os, 'getloadavg') else ''
-    print(f"machine   {platform.platform()}, {platform.machine()}, os.cpu_count()={os.cpu_count()}{load}")
-    print(f"devices   {', '.join(d.device_type for d in tf.config.list_physical_devices())}")
-    print(f"versions  Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__} "
-          f"(backend {keras.backend.backend()})")
-    print(f"commit    {git_commit()}")
-    print(f"data      MNIST ({where}); dynamic binarization; latent_dim {LATENT_DIM}; Adam(1e-3)")
-    print(f"method    warm-up {WARMUP_STEPS} steps (untimed), then best of {args.epochs} timed passes over {n:,} images")
+    header('VAE training throughput (images/s), vae_tutorial benchmarks/vae_throughput.py', date=utc_now(),
+           machine=machine(load_at='start'), devices=', '.join(d.device_type for d in tf.config.list_physical_devices()),
+           versions=f"{versions(tf, keras)} (backend {keras.backend.backend()})", commit=commit(),
+           data=f"MNIST ({where}); dynamic binarization; latent_dim {LATENT_DIM}; Adam(1e-3)",
+           method=f"warm-up {WARMUP_STEPS} steps (untimed), then best of {args.epochs} timed passes over {n:,} images")
     for arch in ARCHS: print(f"check     {arch}: |VAE.compute_loss - tape loss| = {loss_check(arch):.2e}")
     print(flush=True)
 
@@ -228,7 +215,7 @@ def main(argv=None):
               f"(fastest measured: {top:.0f} images/s)")
     if hasattr(os, 'getloadavg'): print(f"\nload average at the end {os.getloadavg()[0]:.2f} (other processes count too)")
     print(f"total run time {time.perf_counter() - started:.0f} s")
-    summary = {'date': f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}", 'commit': git_commit(),
+    summary = {'date': utc_now(), 'commit': commit(),
                'cpu_count': os.cpu_count(), 'matmul_peak_gflops': round(peak / 1e9, 1), 'dense_train_mflop_per_image': round(train / 1e6, 3)}
     for arch in ARCHS:
         fit = results[arch, FIRST_BATCH, 'keras fit', best_jit[arch]][0]
@@ -237,7 +224,7 @@ def main(argv=None):
                          'fit_over_tape': round(fit / tape, 2)}
     d = summary['dense']
     d['gflops'] = round(d['fit_images_per_s'] * train / 1e9, 1); d['fraction_of_peak'] = round(d['fit_images_per_s'] * train / peak, 3)
-    print(json.dumps(summary))
+    result_line(summary)
 
 
 if __name__ == '__main__': main()

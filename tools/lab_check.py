@@ -216,8 +216,8 @@ def check_digit_picker(page, ck, out):
     page.screenshot(path=str(out / 'picker_after.png'))
 
 _TRAIN = ("import os\nos.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')\nimport warnings; warnings.simplefilter('ignore')\n"
-          "import keras\nfrom vae_tutorial.data import load_mnist\nfrom vae_tutorial.vae import make_vae, train_vae\n"
-          "from vae_tutorial.cvae import make_cvae\nfrom vae_tutorial.widgets import latent_explorer, digit_picker\n"
+          "import keras\nfrom vae_tutorial.data import load_mnist\nfrom vae_tutorial.models import make_vae, make_cvae\n"
+          "from vae_tutorial.training import train_vae\nfrom vae_tutorial.widgets import latent_explorer, digit_picker\n"
           "x, y = load_mnist().train\nx, y = x[:2000], y[:2000]\nkeras.utils.set_random_seed(0)")
 
 def check_render(page, ck, out):

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 import numpy as np
+from .checks import check_images, check_labels, check_count
 
 # %% auto #0
 __all__ = ['DATA_ENV', 'OFFLINE_ENV', 'DATASETS', 'FILE_NAMES', 'FILE_KEYS', 'CLASS_NAMES', 'SAMPLE_FILE', 'BINARIZED_URL',
-           'SAMPLE_KEYS', 'Split', 'ImageData', 'DataFileError', 'read_npz', 'as_images', 'as_labels',
-           'check_dataset_name', 'find_data_file', 'atomic_path', 'import_tensorflow', 'cache_dir', 'socket_timeout',
-           'download_file', 'parse_amat', 'downloads_allowed', 'build_sample', 'SampleDataWarning', 'load',
-           'load_mnist', 'load_fashion_mnist', 'load_binarized_mnist', 'binarize', 'one_hot', 'make_dataset',
-           'pick_per_class', 'image_grid', 'save_image_grid']
+           'SAMPLE_KEYS', 'Split', 'ImageData', 'DataFileError', 'read_npz', 'check_dataset_name', 'find_data_file',
+           'atomic_path', 'cache_dir', 'socket_timeout', 'download_file', 'parse_amat', 'downloads_allowed',
+           'build_sample', 'SampleDataWarning', 'load', 'load_mnist', 'load_fashion_mnist', 'load_binarized_mnist',
+           'binarize', 'one_hot', 'make_dataset', 'pick_per_class']
 
 # %% ../nbs/00_data.ipynb #26a9aec9
 class Split(NamedTuple):
@@ -40,6 +40,13 @@ class ImageData:
     def splits(self):
         "The splits that exist, by name."
         return {k: s for k in ('train', 'valid', 'test') if (s := getattr(self, k)) is not None}
+
+    def describe(self) -> str:
+        "One line for a log: the data set, where it came from (a file name, never a whole path), and its split sizes."
+        where = {'path': 'the given path', 'env': '$VAE_TUTORIAL_DATA', 'keras': "Keras's cache or download",
+                 'download': 'the public .amat files', 'sample': 'the bundled sample'}.get(self.source, self.source)
+        sizes = ' / '.join(f'{len(s.x):,} {k}' for k, s in self.splits.items())
+        return f"Loaded {self.name} from {where} ({Path(self.origin).name}): {sizes} images."
 
     def __repr__(self):
         sizes = ', '.join(f'{k}={len(s.x):,}' for k, s in self.splits.items())
@@ -69,44 +76,11 @@ def read_npz(path,       # the .npz file to read
         raise DataFileError(f"{path} is not a readable .npz file ({type(e).__name__}: {e}); "
                             f"replace it with a good copy or point {DATA_ENV} elsewhere") from None
 
-# %% ../nbs/00_data.ipynb #ff3b2b0e
-def as_images(a,              # images: (n, 28, 28), (n, 784) or (n, 28, 28, 1); bytes 0-255, bits 0/1 or floats in [0, 1]
-              what='images',  # how to name the array in an error message
-             ) -> np.ndarray:
-    "Return `a` as float32 images of shape (n, 28, 28, 1) with values in [0, 1], or raise a one-line error."
-    a = np.asarray(a)
-    if a.ndim == 2 and a.shape[1] == 784: a = a.reshape(-1, 28, 28)
-    if a.ndim == 3: a = a[..., None]
-    if a.ndim != 4 or a.shape[1:] != (28, 28, 1):
-        raise DataFileError(f"{what} have shape {np.shape(a)}; expected (n, 28, 28), (n, 784) or (n, 28, 28, 1)")
-    if len(a) == 0: raise DataFileError(f"{what} are empty (shape {a.shape}); the file holds no images")
-    if np.issubdtype(a.dtype, np.integer):
-        lo, hi = a.min(), a.max()
-        if lo < 0 or hi > 255: raise DataFileError(f"{what} have integer values in [{lo}, {hi}]; expected bytes 0-255 or bits 0/1")
-        return a.astype(np.float32) / (255.0 if hi > 1 else 1.0)
-    if not np.issubdtype(a.dtype, np.floating): raise DataFileError(f"{what} have dtype {a.dtype}; expected integers or floats")
-    if not np.isfinite(a).all(): raise DataFileError(f"{what} contain NaN or infinite values")
-    if a.min() < 0 or a.max() > 1:
-        raise DataFileError(f"{what} have values in [{a.min():g}, {a.max():g}]; expected [0, 1] (divide bytes by 255)")
-    return a.astype(np.float32)
-
-# %% ../nbs/00_data.ipynb #ef6621a2
-def as_labels(y,                # integer class labels, one per image
-              n: int,           # how many images they belong to
-              num_classes=10,   # labels must lie in [0, num_classes)
-              what='labels',    # how to name the array in an error message
-             ) -> np.ndarray:
-    "Return `y` as an int64 vector of `n` labels in [0, num_classes), or raise a one-line error."
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1: y = y[:, 0]
-    if y.ndim != 1: raise DataFileError(f"{what} have shape {y.shape}; expected ({n},)")
-    if len(y) != n: raise DataFileError(f"{what} number {len(y)} but there are {n} images")
-    if not np.issubdtype(y.dtype, np.integer):
-        if not (np.issubdtype(y.dtype, np.floating) and np.all(np.mod(y, 1) == 0)):
-            raise DataFileError(f"{what} have dtype {y.dtype}; expected whole numbers 0-{num_classes-1}")
-    if n and (y.min() < 0 or y.max() >= num_classes):
-        raise DataFileError(f"{what} lie in [{y.min()}, {y.max()}]; expected 0-{num_classes-1}")
-    return y.astype(np.int64)
+# %% ../nbs/00_data.ipynb #3cbff042
+def _checked(check, *args, **kwargs):
+    "Run one of `vae_tutorial.checks` on arrays read from a file, turning its ValueError into a `DataFileError`."
+    try: return check(*args, **kwargs)
+    except ValueError as e: raise DataFileError(str(e)) from None
 
 # %% ../nbs/00_data.ipynb #b5062b98
 DATA_ENV = 'VAE_TUTORIAL_DATA'       # names a folder holding the .npz files
@@ -164,28 +138,6 @@ def atomic_path(path):  # the file to (re)place
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
         raise
 
-# %% ../nbs/00_data.ipynb #de097474
-@contextlib.contextmanager
-def _silence_stderr_fd():
-    "Send file descriptor 2 (C-level stderr) to /dev/null inside the block."
-    import sys
-    sys.stderr.flush()
-    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(null, 2)
-    try: yield
-    finally:
-        os.dup2(saved, 2); os.close(saved); os.close(null)
-
-def import_tensorflow():
-    "Import and return TensorFlow with its C++ start-up messages silenced; errors still raise."
-    import sys
-    if 'tensorflow' in sys.modules: return sys.modules['tensorflow']
-    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-    with _silence_stderr_fd():
-        import tensorflow as tf
-        tf.constant(0.0) + 0.0          # device discovery logs happen on first use
-    return tf
-
 # %% ../nbs/00_data.ipynb #b5370b08
 BINARIZED_URL = 'http://www.cs.toronto.edu/~larocheh/public/datasets/binarized_mnist/binarized_mnist_{split}.amat'
 
@@ -235,8 +187,7 @@ def _download_binarized(timeout):
 
 def _download_keras(name, timeout):
     "MNIST or Fashion-MNIST from Keras's `load_data()`: its cache, else its download."
-    import_tensorflow()
-    import keras
+    from vae_tutorial.backend import keras     # only here: loading from files needs no TensorFlow
     with socket_timeout(timeout):
         (xtr, ytr), (xte, yte) = getattr(keras.datasets, name).load_data()
     return dict(x_train=xtr, y_train=ytr, x_test=xte, y_test=yte), 'keras', f'keras.datasets.{name}'
@@ -291,22 +242,22 @@ def _read_sample(name):
 class SampleDataWarning(UserWarning):
     "The full data set was not found, so the small sample shipped with the package is in use."
 
-# %% ../nbs/00_data.ipynb #de515af9
+# %% ../nbs/00_data.ipynb #acef6dbf
 def _assemble(name, a, source, origin) -> ImageData:
     "Check raw arrays in a file's layout and wrap them in an `ImageData`."
     where = f'{origin}: '
+    def images(k): return _checked(check_images, a[k], where + k, bytes_ok=True)
+    def labels(k, n): return _checked(check_labels, a[k], n, what=where + k)
     if name == 'binarized_mnist':
-        splits = {k: as_images(a[k], where + k) for k in ('train', 'valid', 'test')}
+        splits = {k: images(k) for k in ('train', 'valid', 'test')}
         for k, x in splits.items():
             if not np.isin(x, (0, 1)).all():
                 raise DataFileError(f"{where}{k} holds grey levels, not 0/1 bits; use load_mnist for grey images")
-        y_test = a.get('test_labels')
-        if y_test is not None: y_test = as_labels(y_test, len(splits['test']), what=where + 'test_labels')
+        y_test = labels('test_labels', len(splits['test'])) if a.get('test_labels') is not None else None
         return ImageData(name, Split(splits['train'], None), Split(splits['test'], y_test),
                          Split(splits['valid'], None), CLASS_NAMES[name], source, origin)
-    xtr, xte = as_images(a['x_train'], where + 'x_train'), as_images(a['x_test'], where + 'x_test')
-    train = Split(xtr, as_labels(a['y_train'], len(xtr), what=where + 'y_train'))
-    test = Split(xte, as_labels(a['y_test'], len(xte), what=where + 'y_test'))
+    xtr, xte = images('x_train'), images('x_test')
+    train, test = Split(xtr, labels('y_train', len(xtr))), Split(xte, labels('y_test', len(xte)))
     return ImageData(name, train, test, None, CLASS_NAMES[name], source, origin)
 
 # %% ../nbs/00_data.ipynb #2fcdff55
@@ -338,22 +289,16 @@ def load(name:str,          # 'mnist', 'fashion_mnist' or 'binarized_mnist'
     return data
 
 # %% ../nbs/00_data.ipynb #281f1339
-def load_mnist(path=None,     # an explicit mnist.npz, or a folder holding it
-               download=None, # try Keras's download? None: yes, unless $VAE_TUTORIAL_OFFLINE=1
-              ) -> ImageData:
-    "MNIST: 60,000 train and 10,000 test digits with labels 0-9 (or the bundled sample)."
+def load_mnist(path=None, download=None) -> ImageData:
+    "MNIST: 60,000 train and 10,000 test digits with labels 0-9 (or the bundled sample); `path` and `download` as for `load`."
     return load('mnist', path, download)
 
-def load_fashion_mnist(path=None,     # an explicit fashion_mnist.npz, or a folder holding it
-                       download=None, # try Keras's download? None: yes, unless $VAE_TUTORIAL_OFFLINE=1
-                      ) -> ImageData:
-    "Fashion-MNIST: 60,000 train and 10,000 test images of clothes in ten classes."
+def load_fashion_mnist(path=None, download=None) -> ImageData:
+    "Fashion-MNIST: 60,000 train and 10,000 test images of clothes in ten classes; `path` and `download` as for `load`."
     return load('fashion_mnist', path, download)
 
-def load_binarized_mnist(path=None,     # an explicit binarized_mnist.npz, or a folder holding it
-                         download=None, # try the public .amat files? None: yes, unless $VAE_TUTORIAL_OFFLINE=1
-                        ) -> ImageData:
-    "Statically binarized MNIST in the 50,000/10,000/10,000 split the literature reports NLL on."
+def load_binarized_mnist(path=None, download=None) -> ImageData:
+    "Statically binarized MNIST in the 50,000/10,000/10,000 split the literature reports NLL on; arguments as for `load`."
     return load('binarized_mnist', path, download)
 
 # %% ../nbs/00_data.ipynb #80af6198
@@ -364,16 +309,16 @@ def binarize(x,          # images with values in [0, 1]
     x = np.asarray(x, dtype=np.float32)
     return (np.random.default_rng(seed).random(x.shape, dtype=np.float32) < x).astype(np.float32)
 
-# %% ../nbs/00_data.ipynb #1d904c94
+# %% ../nbs/00_data.ipynb #a3005194
 def one_hot(y,               # integer labels, shape (n,)
             num_classes=10,  # width of each one-hot row
            ) -> np.ndarray:
     "Integer labels as float32 one-hot rows of width `num_classes`."
-    y = as_labels(y, len(np.atleast_1d(y)), num_classes)
+    y = check_labels(y, len(np.atleast_1d(y)), num_classes)
     return np.eye(num_classes, dtype=np.float32)[y]
 
 # %% ../nbs/00_data.ipynb #e2cc7ba2
-def make_dataset(x,                     # images, anything `as_images` accepts
+def make_dataset(x,                     # images, anything `check_images(bytes_ok=True)` accepts
                  y=None,                # labels, or None for images alone
                  batch_size=128,        # images per batch
                  shuffle=True,          # reshuffle every epoch?
@@ -385,16 +330,16 @@ def make_dataset(x,                     # images, anything `as_images` accepts
                  drop_remainder=False,  # drop a last, smaller batch?
                 ):
     "A `tf.data.Dataset` of batches of `x` (and `y`), seeded, optionally dynamically binarized, prefetched."
+    from vae_tutorial.backend import import_tensorflow
+    batch_size, x = check_count(batch_size, 'batch_size'), check_images(x, bytes_ok=True)
     tf = import_tensorflow()
-    if int(batch_size) < 1: raise ValueError(f"batch_size={batch_size}; expected a positive whole number")
-    x = as_images(x)
     if y is not None:
-        y = as_labels(y, len(x), num_classes)
+        y = check_labels(y, len(x), num_classes)
         y = one_hot(y, num_classes) if one_hot_labels else y
     ds = tf.data.Dataset.from_tensor_slices(x if y is None else (x, y))
     if cache: ds = ds.cache()
     if shuffle: ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(int(batch_size), drop_remainder=drop_remainder)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
     if dynamic_binarize:
         def coins(batch, s):
             xb = batch if y is None else batch[0]
@@ -418,31 +363,3 @@ def pick_per_class(y,              # integer labels
         if len(idx) < per_class: raise ValueError(f"class {c} has {len(idx)} examples; asked for {per_class}")
         out.append(idx[:per_class] if rng is None else np.sort(rng.choice(idx, per_class, replace=False)))
     return np.concatenate(out)
-
-# %% ../nbs/00_data.ipynb #a92f8e93
-def image_grid(x,        # images: (n, 28, 28) or (n, 28, 28, 1), values in [0, 1]
-               ncol=10,  # images per row
-               pad=2,    # pixels between images
-               scale=1,  # enlarge each pixel to scale x scale
-              ) -> np.ndarray:
-    "Tile images into one 2-D array in [0, 1], ink (1) dark on white (0), `ncol` per row."
-    x = as_images(x)[..., 0]
-    n, h, w = x.shape
-    nrow = -(-n // ncol)
-    grid = np.full((nrow * (h + pad) + pad, ncol * (w + pad) + pad), 0.12, np.float32)
-    for k in range(n):
-        r, c = divmod(k, ncol)
-        grid[pad + r*(h+pad): pad + r*(h+pad) + h, pad + c*(w+pad): pad + c*(w+pad) + w] = x[k]
-    return np.kron(grid, np.ones((scale, scale), np.float32)) if scale > 1 else grid
-
-def save_image_grid(x,        # images, as for `image_grid`
-                    path,     # the PNG to write
-                    ncol=10,  # images per row
-                    scale=2,  # enlarge each pixel to scale x scale
-                   ) -> Path:
-    "Write images as a PNG grid to `path` atomically, and return the path."
-    import matplotlib.image
-    path = Path(path)
-    if path.suffix.lower() != '.png': raise ValueError(f"{path} does not end in .png; name the output file something.png")
-    with atomic_path(path) as t: matplotlib.image.imsave(t, image_grid(x, ncol, scale=scale), cmap='gray_r', vmin=0, vmax=1)
-    return path

@@ -10,7 +10,7 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['LOG_2PI', 'LinearGaussian', 'log_integrate', 'MCMCResult', 'metropolis', 'effective_sample_size', 'VIFit',
-           'fit_gaussian_vi', 'draw_vae_graphical_model']
+           'fit_gaussian_vi']
 
 # %% ../nbs/01_intuition.ipynb #5d6d0857
 LOG_2PI = math.log(2 * math.pi)
@@ -176,29 +176,3 @@ def fit_gaussian_vi(model,           # an object with `log_joint(x, z)` (and opt
         path[t] = m, lv
     tail = path[int(steps) // 2:]
     return VIFit(float(tail[:, 0].mean()), float(tail[:, 1].mean()), elbo, path)
-
-# %% ../nbs/01_intuition.ipynb #5aa1146c
-def draw_vae_graphical_model(ax=None): # matplotlib axes to draw on; a new figure when None
-    "Draw the VAE's graphical model: z -> x in a plate over N, theta (generative, solid) and phi (inference, dashed)."
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
-    if ax is None: _, ax = plt.subplots(figsize=(4, 3.2))
-    pos = dict(z=(0.5, 0.68), x=(0.5, 0.25), theta=(0.9, 0.45), phi=(0.1, 0.45))
-    r = dict(z=0.09, x=0.09, theta=0.045, phi=0.045)
-    ax.add_patch(FancyBboxPatch((0.28, 0.05), 0.44, 0.85, boxstyle='round,pad=0.0,rounding_size=0.03', fill=False, lw=1.2))
-    ax.text(0.69, 0.08, '$N$', ha='right', va='bottom', fontsize=11)
-    for k, label in (('z', '$z$'), ('x', '$x$'), ('theta', r'$\theta$'), ('phi', r'$\phi$')):
-        filled = k in ('theta', 'phi')
-        ax.add_patch(Circle(pos[k], r[k], lw=1.5, ec='k', fc='k' if filled else ('0.8' if k == 'x' else 'w'), gid=k))
-        if filled: ax.text(pos[k][0], pos[k][1] + 0.09, label, ha='center', va='center', fontsize=13)
-        else: ax.text(*pos[k], label, ha='center', va='center', fontsize=14)
-    def arrow(a, b, dashed=False, rad=0.0, gid=None):
-        ax.add_patch(FancyArrowPatch(pos[a], pos[b], arrowstyle='-|>', mutation_scale=14, lw=1.4,
-                                     ls='--' if dashed else '-', shrinkA=r[a] * 200, shrinkB=r[b] * 200,
-                                     connectionstyle=f'arc3,rad={rad}', gid=gid))
-    arrow('z', 'x', gid='p(x|z)')
-    arrow('theta', 'z', gid='theta->z'); arrow('theta', 'x', gid='theta->x')
-    arrow('x', 'z', dashed=True, rad=-0.6, gid='q(z|x)')
-    arrow('phi', 'z', dashed=True, gid='phi->z')
-    ax.set_xlim(0, 1); ax.set_ylim(0, 1); ax.set_aspect('equal'); ax.set_axis_off()
-    return ax
