@@ -7,14 +7,14 @@ __all__ = ['CLI_ERRORS', 'HIDDEN_WARNINGS', 'RUN_FILES', 'demo_main', 'train_mai
            'cli_errors', 'check_png_out', 'vae_tutorial_demo', 'check_out_dir', 'write_run', 'vae_tutorial_train',
            'vae_tutorial_generate', 'underscore_options', 'console_script']
 
-# %% ../nbs/07_cli.ipynb #f091cb14
+# %% ../nbs/07_cli.ipynb #efcc5fb8
 import sys, json, inspect, warnings, contextlib
 from pathlib import Path
 from fastcore.script import call_parse, store_true, anno_parser
 from .data import load, pick_per_class, check_dataset_name, atomic_path, DataFileError
 from .plots import save_image_grid
 
-# %% ../nbs/07_cli.ipynb #303a5596
+# %% ../nbs/07_cli.ipynb #eb60f911
 CLI_ERRORS = (ValueError, FileNotFoundError, DataFileError, OSError)  # always reported as one line
 HIDDEN_WARNINGS = (DeprecationWarning, PendingDeprecationWarning)      # never shown as notes
 
@@ -38,7 +38,7 @@ def cli_errors(prog:str):  # the command's name, to start each line with
             for note in dict.fromkeys(str(w.message) for w in caught if not issubclass(w.category, HIDDEN_WARNINGS)):
                 print(f"{prog}: note: {note}", file=sys.stderr)
 
-# %% ../nbs/07_cli.ipynb #4f6d285e
+# %% ../nbs/07_cli.ipynb #d621a09f
 def check_png_out(out) -> Path:
     "Return `out` as a Path if it names a PNG file that can be written, else raise a one-line `ValueError`."
     p = Path(out).expanduser()
@@ -46,7 +46,7 @@ def check_png_out(out) -> Path:
     if p.suffix.lower() != '.png': raise ValueError(f"--out {out} does not end in .png; name the output file something.png")
     return p
 
-# %% ../nbs/07_cli.ipynb #bdb8e7be
+# %% ../nbs/07_cli.ipynb #378182e8
 @call_parse
 def vae_tutorial_demo(
     out:str='digits.png',    # the PNG to write
@@ -70,7 +70,7 @@ def vae_tutorial_demo(
         path = save_image_grid(x, out, ncol=per_class)
         print(f"Wrote {path}: {what}.")
 
-# %% ../nbs/07_cli.ipynb #868994eb
+# %% ../nbs/07_cli.ipynb #1b61f9ee
 RUN_FILES = ('model.keras', 'history.json', 'samples.png', 'reconstructions.png', 'loss.png')  # what a run writes
 
 def check_out_dir(out) -> Path:
@@ -106,7 +106,7 @@ def _summary(record, out) -> str:
                  f"epoch{'s' * (n != 1)} in {record['seconds']:.0f} s; wrote {out}/{{{', '.join(RUN_FILES)}}}")
     return '\n'.join(lines)
 
-# %% ../nbs/07_cli.ipynb #40077fb7
+# %% ../nbs/07_cli.ipynb #8ae279a4
 @call_parse
 def vae_tutorial_train(
     model:str='vae',            # which model: vae, or cvae (conditioned on the label: it can draw the digit asked for)
@@ -136,7 +136,7 @@ def vae_tutorial_train(
         write_run(result, out, args)   # nothing is written before this line
         print(_summary(result.record, out))
 
-# %% ../nbs/07_cli.ipynb #3e059d3d
+# %% ../nbs/07_cli.ipynb #d5ad8e06
 @call_parse
 def vae_tutorial_generate(
     model:str='runs/vae/model.keras',  # a model.keras written by vae_tutorial_train, or its run folder

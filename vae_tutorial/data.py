@@ -76,7 +76,7 @@ def read_npz(path,       # the .npz file to read
         raise DataFileError(f"{path} is not a readable .npz file ({type(e).__name__}: {e}); "
                             f"replace it with a good copy or point {DATA_ENV} elsewhere") from None
 
-# %% ../nbs/00_data.ipynb #3cbff042
+# %% ../nbs/00_data.ipynb #c888d8fd
 def _checked(check, *args, **kwargs):
     "Run one of `vae_tutorial.checks` on arrays read from a file, turning its ValueError into a `DataFileError`."
     try: return check(*args, **kwargs)
@@ -242,7 +242,7 @@ def _read_sample(name):
 class SampleDataWarning(UserWarning):
     "The full data set was not found, so the small sample shipped with the package is in use."
 
-# %% ../nbs/00_data.ipynb #acef6dbf
+# %% ../nbs/00_data.ipynb #79b5f650
 def _assemble(name, a, source, origin) -> ImageData:
     "Check raw arrays in a file's layout and wrap them in an `ImageData`."
     where = f'{origin}: '
@@ -309,7 +309,7 @@ def binarize(x,          # images with values in [0, 1]
     x = np.asarray(x, dtype=np.float32)
     return (np.random.default_rng(seed).random(x.shape, dtype=np.float32) < x).astype(np.float32)
 
-# %% ../nbs/00_data.ipynb #a3005194
+# %% ../nbs/00_data.ipynb #fa6735c8
 def one_hot(y,               # integer labels, shape (n,)
             num_classes=10,  # width of each one-hot row
            ) -> np.ndarray:
