@@ -160,7 +160,7 @@ def fit_gaussian_vi(model,           # an object with `log_joint(x, z)` (and opt
     if int(steps) != steps or steps < 2: raise ValueError(f"steps must be an integer >= 2 (got {steps})")
     if int(n_mc) != n_mc or n_mc < 1: raise ValueError(f"n_mc must be a positive integer (got {n_mc})")
     if not (np.isfinite(lr) and lr > 0): raise ValueError(f"lr must be a positive number (got {lr}); try 0.01-0.1")
-    log_joint = model.log_joint if hasattr(model, 'log_joint') else model
+    log_joint = getattr(model, 'log_joint', model)
     grad = getattr(model, 'grad_log_joint', None) or (lambda x, z: _numerical_grad(log_joint, x, z))
     rng = np.random.default_rng(seed)
     m, lv = map(float, init)
