@@ -20,7 +20,7 @@ __all__ = ['DATA_ENV', 'OFFLINE_ENV', 'DATASETS', 'FILE_NAMES', 'FILE_KEYS', 'CL
 
 # %% ../nbs/00_data.ipynb #26a9aec9
 class Split(NamedTuple):
-    "One split of a data set: images `x`, float32 (n, 28, 28, 1) in [0, 1], and integer labels `y` (or None)."
+    "One split of a data set: images `x`, float32 (n, height, width, channels) in [0, 1], and integer labels `y` (or None)."
     x: np.ndarray
     y: np.ndarray | None
 
@@ -35,11 +35,17 @@ class ImageData:
     class_names: tuple = ()               # a readable name per label
     source: str = ''                      # 'path', 'env', 'keras', 'download' or 'sample'
     origin: str = ''                      # the file, folder or URL the arrays were read from
+    factors: dict | None = None           # data sets with known generative factors: {split: {factor: (n,) array}}
 
     @property
     def splits(self):
         "The splits that exist, by name."
         return {k: s for k in ('train', 'valid', 'test') if (s := getattr(self, k)) is not None}
+
+    @property
+    def image_shape(self) -> tuple:
+        "(height, width, channels) of every image: what a model for this data must take."
+        return tuple(int(d) for d in self.train.x.shape[1:])
 
     def describe(self) -> str:
         "One line for a log: the data set, where it came from (a file name, never a whole path), and its split sizes."
