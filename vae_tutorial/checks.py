@@ -8,8 +8,8 @@ import difflib, math
 import numpy as np
 
 # %% auto #0
-__all__ = ['IMAGE_SHAPE', 'check_choice', 'check_count', 'check_positive', 'check_latent_dim', 'check_images', 'check_digits',
-           'check_labels', 'check_codes', 'check_model']
+__all__ = ['IMAGE_SHAPE', 'MIN_SIDE', 'check_choice', 'check_count', 'check_positive', 'check_latent_dim', 'check_image_shape',
+           'check_images', 'check_digits', 'check_labels', 'check_codes', 'check_model']
 
 # %% ../nbs/00_checks.ipynb #3b146230
 def check_choice(value,    # what was given
@@ -50,27 +50,59 @@ def check_latent_dim(latent_dim) -> int:
     except ValueError as e: raise ValueError(f"{e} (2 for pictures of the latent space, 16-64 for quality)") from None
 
 # %% ../nbs/00_checks.ipynb #caae3446
-IMAGE_SHAPE = (28, 28, 1)   # height, width, channels of every image
+IMAGE_SHAPE = (28, 28, 1)   # MNIST's height, width, channels: the default image shape of every model
+MIN_SIDE = 8                # the smallest height or width an image may have
 
-def _image_array(x, what) -> np.ndarray:
-    "`x` as an array of shape (n, 28, 28, 1), or a one-line ValueError about its shape or type."
+def check_image_shape(shape,  # (height, width, channels), e.g. (28, 28, 1) or (32, 32, 3)
+                     ) -> tuple:
+    "Return `shape` as a tuple of ints (H, W, C) with H, W ≥ 8 and C = 1 (grey) or 3 (RGB), or raise a one-line `ValueError`."
+    try: dims = tuple(shape)
+    except TypeError: dims = ()
+    if len(dims) != 3 or not all(isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)) for d in dims):
+        raise ValueError(f"image_shape={shape!r}; pass (height, width, channels), e.g. (28, 28, 1) or (32, 32, 3)")
+    h, w, c = dims = tuple(int(d) for d in dims)
+    if c not in (1, 3):
+        raise ValueError(f"image_shape={dims} has {c} channels; images have 1 (grey) or 3 (RGB){' — drop the alpha channel' if c == 4 else ''}")
+    if min(h, w) < MIN_SIDE: raise ValueError(f"image_shape={dims} is smaller than {MIN_SIDE}×{MIN_SIDE} pixels; resize the images up")
+    return dims
+
+# %% ../nbs/00_checks.ipynb #b0e90602
+def _layouts(shape):
+    "The layouts `check_images` accepts, in words, for a model's `shape` (any shape when None)."
+    if shape is None: return "(n, H, W, C) with C = 1 or 3 and H, W ≥ 8, (n, H, W) for grey, or (n, 784) for flat MNIST"
+    h, w, c = shape
+    return f"(n, {h}, {w}, {c})" + (f", (n, {h}, {w})" if c == 1 else "") + f" or (n, {h * w * c})"
+
+def _as_images(a, shape):
+    "`a` as (n, H, W, C) if it is in a layout `check_images` knows (flat as `shape` when given), else None."
+    if shape is not None and a.ndim == 2 and a.shape[1] == math.prod(shape): return a.reshape(-1, *shape)
+    if a.ndim == 2 and a.shape[1] == math.prod(IMAGE_SHAPE): return a.reshape(-1, *IMAGE_SHAPE)
+    if a.ndim == 3: a = a[..., None]
+    return a if a.ndim == 4 and a.shape[-1] in (1, 3) and min(a.shape[1:3]) >= MIN_SIDE else None
+
+def _image_array(x, what, shape=None) -> np.ndarray:
+    "`x` as an array (n, H, W, C) (of `shape` when given), or a one-line ValueError about its shape or type."
     try: a = np.asarray(x)
-    except Exception as e: raise ValueError(f"{what} could not be read as an array ({e}); pass a NumPy array of shape (n, 28, 28, 1)") from None
-    if a.ndim == 2 and a.shape[1] == 784: a = a.reshape(-1, 28, 28)
-    if a.ndim == 3 and a.shape[1:] == (28, 28): a = a[..., None]
-    if a.ndim != 4 or a.shape[1:] != IMAGE_SHAPE:
-        raise ValueError(f"{what} have shape {a.shape}; expected (n, 28, 28, 1), (n, 28, 28) or (n, 784) — for one image use x[None]")
-    if len(a) == 0: raise ValueError(f"{what} are empty (shape {a.shape}); pass at least one image")
+    except Exception as e: raise ValueError(f"{what} could not be read as an array ({e}); pass a NumPy array of shape (n, H, W, C)") from None
+    images = _as_images(a, shape)
+    if images is None:
+        hint = " — drop the alpha channel: x[..., :3]" if a.ndim == 4 and a.shape[-1] == 4 else " — for one image use x[None]" if a.ndim < 4 else ""
+        raise ValueError(f"{what} have shape {a.shape}; expected {_layouts(shape)}{hint}")
+    if shape is not None and images.shape[1:] != shape:
+        raise ValueError(f"{what} have shape {images.shape}; this model takes (n, {', '.join(map(str, shape))}): "
+                         f"resize them or train a model for that shape")
+    if len(images) == 0: raise ValueError(f"{what} are empty (shape {a.shape}); pass at least one image")
     if not (np.issubdtype(a.dtype, np.number) or a.dtype == bool) or np.issubdtype(a.dtype, np.complexfloating):
         raise ValueError(f"{what} have dtype {a.dtype}; pass numbers (floats in [0, 1])")
-    return a
+    return images
 
-def check_images(x,               # images: (n, 28, 28, 1), (n, 28, 28) or (n, 784)
+def check_images(x,               # images: (n, H, W, C), (n, H, W) for grey, or flat; as for `_layouts`
                  what='images',   # how to name them in an error message
                  bytes_ok=False,  # accept integers 0-255 and scale them to [0, 1] (as files hold them)?
+                 shape=None,      # (H, W, C) a model takes: require it (None: any image shape)
                 ) -> np.ndarray:
-    "Return `x` as float32 images (n, 28, 28, 1) in [0, 1], or raise a one-line `ValueError` naming the problem and the fix."
-    a = _image_array(x, what)
+    "Return `x` as float32 images (n, H, W, C) in [0, 1], or raise a one-line `ValueError` naming the problem and the fix."
+    a = _image_array(x, what, None if shape is None else check_image_shape(shape))
     if np.issubdtype(a.dtype, np.floating) and not np.isfinite(a).all():
         bad = int((~np.isfinite(a)).any(axis=(1, 2, 3)).sum())
         raise ValueError(f"{what} contain NaN or infinite pixels (in {bad} of {len(a)} images); "

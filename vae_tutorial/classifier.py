@@ -8,7 +8,7 @@ import os, time
 from pathlib import Path
 import numpy as np
 from .backend import keras
-from .checks import IMAGE_SHAPE, check_images, check_labels, check_count, check_model
+from .checks import IMAGE_SHAPE, check_image_shape, check_images, check_labels, check_count, check_model
 from .data import atomic_path, one_hot, load_mnist
 
 # %% auto #0
@@ -17,37 +17,48 @@ __all__ = ['CACHE_ENV', 'build_classifier', 'default_classifier_path', 'get_clas
 # %% ../nbs/04_cvae.ipynb #c5f1215a
 CACHE_ENV = 'VAE_TUTORIAL_CACHE'   # names a folder for cached models; default ~/.cache/vae_tutorial
 
-def build_classifier(num_classes=10,  # output classes
+def build_classifier(num_classes=10,          # output classes
+                     image_shape=IMAGE_SHAPE, # (H, W, C) of the images
                     ) -> keras.Model:
-    "A small MNIST convnet: Conv32-pool-Conv64-pool-Dense128-dropout-Dense10 (softmax)."
-    L = keras.layers
-    return keras.Sequential([keras.Input(IMAGE_SHAPE), L.Conv2D(32, 3, activation='relu'), L.MaxPooling2D(),
-                             L.Conv2D(64, 3, activation='relu'), L.MaxPooling2D(), L.Flatten(),
+    "A small convnet in the style of the Keras MNIST example: Conv32-pool-Conv64-pool-Dense128-dropout-Dense (softmax)."
+    L, shape = keras.layers, check_image_shape(image_shape)
+    padding = 'valid' if min(shape[:2]) >= 10 else 'same'      # below 10 pixels 'valid' convolutions would shrink it to nothing
+    return keras.Sequential([keras.Input(shape), L.Conv2D(32, 3, activation='relu', padding=padding), L.MaxPooling2D(),
+                             L.Conv2D(64, 3, activation='relu', padding=padding), L.MaxPooling2D(), L.Flatten(),
                              L.Dense(128, activation='relu'), L.Dropout(0.5), L.Dense(num_classes, activation='softmax')],
-                            name='mnist_classifier')
+                            name='mnist_classifier' if shape == IMAGE_SHAPE else 'classifier_{}x{}x{}'.format(*shape))
 
-def default_classifier_path() -> Path:
-    "Where `get_classifier` caches the classifier: $VAE_TUTORIAL_CACHE/mnist_classifier.keras or ~/.cache/vae_tutorial/."
-    return Path(os.environ.get(CACHE_ENV) or '~/.cache/vae_tutorial').expanduser() / 'mnist_classifier.keras'
+def default_classifier_path(image_shape=IMAGE_SHAPE,  # (H, W, C) of the images it classifies
+                           ) -> Path:
+    "Where `get_classifier` caches the classifier: mnist_classifier.keras (classifier_HxWxC.keras for other shapes) in $VAE_TUTORIAL_CACHE or ~/.cache/vae_tutorial/."
+    shape = check_image_shape(image_shape)
+    name = 'mnist_classifier.keras' if shape == IMAGE_SHAPE else 'classifier_{}x{}x{}.keras'.format(*shape)
+    return Path(os.environ.get(CACHE_ENV) or '~/.cache/vae_tutorial').expanduser() / name
 
 def get_classifier(x=None,        # training images; None: MNIST train
                    y=None,        # their integer labels
-                   path=None,     # cache file (.keras); None: `default_classifier_path()`
+                   path=None,     # cache file (.keras); None: `default_classifier_path` of the images' shape
                    epochs=3,      # training epochs, when it has to be trained
                    seed=0,        # seed of the initialisation and shuffling
                    verbose=0,     # Keras' progress output
                    say=print,     # where the one line about what was done goes
                   ) -> keras.Model:
-    "Load the MNIST classifier cached at `path`, or train one on (x, y) and save it there atomically; say which."
-    path = Path(path).expanduser() if path is not None else default_classifier_path()
+    "Load the classifier cached at `path`, or train one on (x, y) (MNIST by default) and save it there atomically; say which."
+    if x is not None: x = check_images(x, 'classifier training images')
+    shape = IMAGE_SHAPE if x is None else x.shape[1:]
+    path = Path(path).expanduser() if path is not None else default_classifier_path(shape)
     if path.is_file():
+        clf = keras.saving.load_model(path)
+        if tuple(clf.inputs[0].shape[1:]) != shape:
+            raise ValueError(f"the classifier cached at {path} takes images {tuple(clf.inputs[0].shape[1:])}, not {shape}; pass another path=")
         say(f"loaded the classifier cached at {path}")
-        return keras.saving.load_model(path)
-    if x is None: x, y = load_mnist().train
-    x = check_images(x, 'classifier training images')
+        return clf
+    if x is None:
+        x, y = load_mnist().train
+        x = check_images(x, 'classifier training images')
     y, epochs = one_hot(check_labels(y, len(x))), check_count(epochs, 'epochs')
     keras.utils.set_random_seed(seed)
-    clf = build_classifier(y.shape[1])
+    clf = build_classifier(y.shape[1], shape)
     clf.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])
     t0 = time.time()
     clf.fit(x, y, batch_size=128, epochs=epochs, verbose=verbose)

@@ -34,7 +34,7 @@ def iw_bound_toy(toy,           # a `LinearGaussian` (exact log_joint and log_ev
 def iw_chunks(n,                 # images to evaluate
               k,                 # importance samples per image
               max_floats=2**24,  # the most numbers one decoder output may hold
-              pixels=784,        # numbers per decoded image
+              pixels=784,        # numbers per decoded image, H·W·C (784 for MNIST)
              ) -> tuple:
     "(images per batch, samples per chunk) so that batch × chunk × pixels ≤ max_floats."
     k = check_count(k, 'k')
@@ -47,7 +47,7 @@ def iw_chunks(n,                 # images to evaluate
 def _inputs(model, x, y, what):
     "`x` checked, and one-hot labels for a CVAE, which needs them (None for a plain VAE, which takes none); one-line errors."
     check_model(model, what)
-    x = check_images(x)
+    x = check_images(x, shape=model.image_shape)
     if model.conditional and y is None: raise ValueError("a CVAE estimates log p(x|y): pass the labels as y= (integers 0-9, one per image)")
     if not model.conditional and y is not None: raise ValueError("labels were given but this is a plain VAE; drop y=, or pass a CVAE")
     return x, model.labels_for(y, len(x))
@@ -74,7 +74,7 @@ def iw_log_likelihood(model,            # a trained VAE or CVAE (Bernoulli or Ga
                      ):
     "Per-image importance-weighted estimates L_k of log p(x) (or log p(x|y)) in nats, as a NumPy array (n,)."
     x, onehot = _inputs(model, x, y, 'iw_log_likelihood')
-    batch, chunk = iw_chunks(len(x), k, max_floats)
+    batch, chunk = iw_chunks(len(x), k, max_floats, pixels=math.prod(model.image_shape))
     rng, k = np.random.default_rng(seed), int(k)
     out, elbo = np.empty(len(x)), np.empty(len(x))
     for i in range(0, len(x), batch):
@@ -92,8 +92,9 @@ class NLLReport:
     k: int              # importance samples per image
     n: int              # images evaluated
     seconds: float      # wall time
+    dims: int = 784     # numbers per image, H·W·C (784 for MNIST): what bits/dim divides by
     @property
-    def bits_per_dim(self) -> float: return float(nats_to_bits_per_dim(self.nll))
+    def bits_per_dim(self) -> float: return float(nats_to_bits_per_dim(self.nll, self.dims))
     @property
     def gap(self) -> float: return self.neg_elbo - self.nll
     def __str__(self):
@@ -111,7 +112,7 @@ def evaluate_nll(model,          # a trained VAE or CVAE
     t = time.perf_counter()
     ll, elbo = iw_log_likelihood(model, x, y, k=k, seed=seed, max_floats=max_floats, return_elbo=True)
     return NLLReport(float(-ll.mean()), float(ll.std(ddof=1) / math.sqrt(len(ll))) if len(ll) > 1 else float('nan'),
-                     float(-elbo.mean()), int(k), len(ll), time.perf_counter() - t)
+                     float(-elbo.mean()), int(k), len(ll), time.perf_counter() - t, math.prod(model.image_shape))
 
 # %% ../nbs/05_evaluation.ipynb #b28f16c8
 def _posterior_and_prior(model, x, y=None) -> tuple:

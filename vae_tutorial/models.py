@@ -8,7 +8,7 @@ import math, zipfile
 from pathlib import Path
 import numpy as np
 from .backend import keras, ops
-from .checks import check_choice, check_images, check_codes, check_count, check_positive, check_digits, check_labels, check_model
+from .checks import IMAGE_SHAPE, check_image_shape, check_choice, check_images, check_codes, check_count, check_positive, check_digits, check_labels, check_model
 from .losses import Sampling, kl_to_standard_normal, bernoulli_log_likelihood, gaussian_log_likelihood
 from .networks import build_networks
 from .data import atomic_path
@@ -34,7 +34,7 @@ class VAE(keras.Model):
 
     def __init__(self,
                  encoder,                 # keras.Model: images → [mean, log_var]
-                 decoder,                 # keras.Model: z → logits (n, 28, 28, 1)
+                 decoder,                 # keras.Model: z → logits (n, H, W, C)
                  beta=1.0,                # weight of the KL term (1 = the ELBO; >1 = β-VAE)
                  likelihood='bernoulli',  # 'bernoulli' (logits) or 'gaussian' (sigmoid mean, learned variance)
                  seed=None,               # seed of the sampling layer's noise
@@ -45,10 +45,17 @@ class VAE(keras.Model):
         self.beta = check_positive(beta, 'beta', allow_zero=True)
         self.likelihood, self.seed = check_choice(likelihood, LIKELIHOODS, 'likelihood'), seed
         self.sampling = Sampling(seed=seed, name='sampling')
-        self.obs_log_var = (self.add_weight(shape=(), initializer=keras.initializers.Constant(math.log(0.1)), name='obs_log_var')
+        channels = self.image_shape[-1]           # one learned log-variance for grey images, one per channel for colour
+        self.obs_log_var = (self.add_weight(shape=() if channels == 1 else (channels,), name='obs_log_var',
+                                            initializer=keras.initializers.Constant(math.log(0.1)))
                             if self.likelihood == 'gaussian' else None)
         self.reconstruction_tracker = keras.metrics.Mean(name='reconstruction')
         self.kl_tracker = keras.metrics.Mean(name='kl')
+
+    @property
+    def image_shape(self) -> tuple:
+        "(H, W, C) of the images the model takes: its encoder's input shape, so it is saved with the model."
+        return tuple(int(d) for d in self.encoder.inputs[0].shape[1:])
 
     def split_inputs(self, inputs):
         "(images, labels) from what `fit`, `evaluate` or `call` passes; a VAE's labels are None."
@@ -105,13 +112,13 @@ class VAE(keras.Model):
 
     def encode(self, x, y=None, batch_size=1000) -> tuple:
         "The parameters of Q(z|X) (of q(z|x,y) for a CVAE): (mean, log_var), NumPy arrays (n, latent_dim)."
-        x, batch_size = check_images(x), check_count(batch_size, 'batch_size')
+        x, batch_size = check_images(x, shape=self.image_shape), check_count(batch_size, 'batch_size')
         y = self.labels_for(y, len(x))
         def enc(i): return tuple(ops.convert_to_numpy(t) for t in self.encoder(self.encoder_inputs(x[i], None if y is None else y[i])))
         return _batched(enc, len(x), batch_size)
 
     def decode(self, z, y=None, batch_size=1000) -> np.ndarray:
-        "Decoded images (n, 28, 28, 1): the pixel means sigmoid(logits) in [0, 1] (given labels `y`, for a CVAE)."
+        "Decoded images (n, H, W, C): the pixel means sigmoid(logits) in [0, 1] (given labels `y`, for a CVAE)."
         z, batch_size = check_codes(z, self.latent_dim), check_count(batch_size, 'batch_size')
         y = self.labels_for(y, len(z))
         def dec(i): return ops.convert_to_numpy(ops.sigmoid(self.decoder(self.decoder_inputs(z[i], None if y is None else y[i]))))
@@ -138,10 +145,11 @@ def make_vae(arch='conv',            # 'conv' or 'dense'
              likelihood='bernoulli', # 'bernoulli' or 'gaussian'
              hidden=None,            # encoder widths (the dense decoder mirrors them); None for the defaults
              seed=None,              # seed of the sampling noise
+             image_shape=IMAGE_SHAPE,# (H, W, C) of the images it will take
              **dense,                # `activation` and `dropout` of the dense layers, as for `build_encoder`
             ) -> VAE:
-    "A `VAE` with a `build_networks` pair of architecture `arch`."
-    encoder, decoder = build_networks(arch, latent_dim, hidden, **dense)
+    "A `VAE` with a `build_networks` pair of architecture `arch` for images of `image_shape`."
+    encoder, decoder = build_networks(arch, latent_dim, hidden, image_shape=image_shape, **dense)
     return VAE(encoder, decoder, beta=beta, likelihood=likelihood, seed=seed, name=f'vae_{arch}_{int(latent_dim)}d')
 
 # %% ../nbs/03_vae.ipynb #80dd9e1b
@@ -192,7 +200,7 @@ class CVAE(VAE):
 
     def __init__(self,
                  encoder,                 # keras.Model: [images, one-hot] → [mean, log_var]
-                 decoder,                 # keras.Model: [z, one-hot] → logits (n, 28, 28, 1)
+                 decoder,                 # keras.Model: [z, one-hot] → logits (n, H, W, C)
                  prior='standard',        # 'standard' (N(0, I) for every digit) or 'learned' (p(z|y) from `prior_net`)
                  prior_net=None,          # keras.Model one-hot → [mean, log_var]; built when `prior='learned'` and None
                  num_classes=10,          # number of labels
@@ -255,10 +263,12 @@ def make_cvae(arch='dense',            # 'conv' or 'dense'
               hidden=None,             # encoder widths (the decoder mirrors them); None for the VAE's defaults
               seed=None,               # seed of the sampling noise
               num_classes=10,          # number of labels
+              image_shape=IMAGE_SHAPE, # (H, W, C) of the images it will take
              ) -> CVAE:
     "A `CVAE` whose encoder and decoder are `build_networks` of `arch` with the one-hot label as extra input."
     prior = check_choice(prior, PRIORS, 'prior')
-    encoder, decoder = build_networks(arch, latent_dim, hidden, num_classes=check_count(num_classes, 'num_classes', low=2))
+    encoder, decoder = build_networks(arch, latent_dim, hidden, num_classes=check_count(num_classes, 'num_classes', low=2),
+                                      image_shape=image_shape)
     return CVAE(encoder, decoder, prior=prior, num_classes=num_classes, beta=beta, likelihood=likelihood, seed=seed,
                 name=f'cvae_{arch}_{int(latent_dim)}d_{prior}')
 
@@ -268,7 +278,7 @@ from .losses import log_normal_pdf, log_mean_exp
 
 # %% ../nbs/05_evaluation.ipynb #7e178117
 @patch
-def log_weights(self:VAE, x,   # images (n, 28, 28, 1), as a tensor or array
+def log_weights(self:VAE, x,   # images (n, H, W, C) of the model's `image_shape`, as a tensor or array
                 z,             # latent samples (k, n, latent_dim)
                 mean,          # the encoder's mean of q(z|x), (n, latent_dim)
                 log_var,       # the encoder's log-variance of q(z|x), (n, latent_dim)
@@ -289,10 +299,11 @@ def build_density_vae(hidden=(200, 200),   # widths of the encoder's hidden laye
                       dropout=0.0,         # dropout rate after each hidden layer (training only)
                       k=1,                 # importance samples in the training objective: 1 = the VAE's ELBO, >1 = IWAE
                       seed=None,           # seed of the sampling noise
+                      image_shape=IMAGE_SHAPE, # (H, W, C) of the images
                      ):
-    "The dense VAE of the density literature (784-200-200-50 tanh by default), from `build_networks`; `k>1` trains it as an `IWAE`."
-    encoder, decoder = build_networks('dense', latent_dim, hidden, activation=activation, dropout=dropout)
-    name = '-'.join(map(str, (784, *hidden, latent_dim)))
+    "The dense VAE of the density literature (784-200-200-50 tanh by default, for MNIST), from `build_networks`; `k>1` trains it as an `IWAE`."
+    encoder, decoder = build_networks('dense', latent_dim, hidden, image_shape=image_shape, activation=activation, dropout=dropout)
+    name = '-'.join(map(str, (math.prod(check_image_shape(image_shape)), *hidden, latent_dim)))
     if check_count(k, 'k') > 1: return IWAE(encoder, decoder, k=k, seed=seed, name=f'iwae{k}_{name}')
     return VAE(encoder, decoder, seed=seed, name=f'vae_{name}')
 
@@ -304,7 +315,7 @@ class IWAE(VAE):
 
     def __init__(self,
                  encoder,                 # keras.Model: images → [mean, log_var]
-                 decoder,                 # keras.Model: z → logits (n, 28, 28, 1)
+                 decoder,                 # keras.Model: z → logits (n, H, W, C)
                  k=5,                     # importance samples per image in the loss (1 gives a single-sample ELBO)
                  likelihood='bernoulli',  # 'bernoulli' or 'gaussian'
                  seed=None,               # seed of the sampling noise
@@ -331,7 +342,8 @@ def make_iwae(arch='dense',           # 'conv' or 'dense'
               likelihood='bernoulli', # 'bernoulli' or 'gaussian'
               hidden=None,            # encoder widths (the decoder mirrors them)
               seed=None,              # seed of the sampling noise
+              image_shape=IMAGE_SHAPE,# (H, W, C) of the images
              ) -> IWAE:
     "An `IWAE` with the same networks `make_vae` builds: the IWAE option of the package's models."
-    encoder, decoder = build_networks(arch, latent_dim, hidden)
+    encoder, decoder = build_networks(arch, latent_dim, hidden, image_shape=image_shape)
     return IWAE(encoder, decoder, k=k, likelihood=likelihood, seed=seed, name=f'iwae{k}_{arch}_{int(latent_dim)}d')

@@ -4,11 +4,13 @@
 
 # %% ../nbs/00_networks.ipynb #0f589468
 from __future__ import annotations
+import math
+from typing import NamedTuple
 from .backend import keras
-from .checks import IMAGE_SHAPE, check_choice, check_latent_dim, check_positive
+from .checks import IMAGE_SHAPE, check_choice, check_image_shape, check_latent_dim, check_positive
 
 # %% auto #0
-__all__ = ['ARCHS', 'dense_stack', 'build_encoder', 'build_decoder', 'build_networks', 'build_prior_net']
+__all__ = ['ARCHS', 'dense_stack', 'ConvPlan', 'conv_plan', 'build_encoder', 'build_decoder', 'build_networks', 'build_prior_net']
 
 # %% ../nbs/00_networks.ipynb #b12fff30
 ARCHS = ('conv', 'dense')   # the encoder/decoder families the builders know
@@ -26,6 +28,25 @@ def dense_stack(h,                  # a Keras tensor
         if dropout: h = keras.layers.Dropout(dropout)(h)
     return h
 
+# %% ../nbs/00_networks.ipynb #97b268c4
+class ConvPlan(NamedTuple):
+    "The layout of the conv networks for one image shape (from `conv_plan`)."
+    blocks: int      # stride-2 blocks in the encoder (and transposed ones in the decoder)
+    filters: tuple   # the encoder's filters per block, in order; the decoder uses them reversed
+    padded: tuple    # (H, W) zero-padded up to a multiple of 2**blocks
+    margins: tuple   # ((top, bottom), (left, right)) pixels of padding, as ZeroPadding2D and Cropping2D take them
+    base: tuple      # (h, w) of the smallest feature map: padded / 2**blocks
+
+def conv_plan(image_shape=IMAGE_SHAPE,  # (H, W, C) of the images
+             ) -> ConvPlan:
+    "Blocks max(1, ⌊log2(min(H, W)/4)⌋) of 32, 64, … filters (at most 256), and the padding that makes H, W divisible by 2**blocks."
+    h, w, _ = check_image_shape(image_shape)
+    blocks = max(1, (min(h, w) // 4).bit_length() - 1)          # ⌊log2(min/4)⌋ in integers
+    step = 2 ** blocks
+    padded = tuple(-(-s // step) * step for s in (h, w))
+    margins = tuple(((p - s) // 2, p - s - (p - s) // 2) for p, s in zip(padded, (h, w)))
+    return ConvPlan(blocks, tuple(min(32 * 2 ** i, 256) for i in range(blocks)), padded, margins, tuple(p // step for p in padded))
+
 # %% ../nbs/03_vae.ipynb #4f81a82c
 def build_encoder(arch='conv',      # 'conv' or 'dense'
                   latent_dim=2,     # size of z
@@ -33,14 +54,16 @@ def build_encoder(arch='conv',      # 'conv' or 'dense'
                   extra_inputs=(),  # more keras.Input tensors to concatenate to the features (the CVAE's label)
                   activation='relu', dropout=0.0,  # the dense layers' nonlinearity, and dropout after each (training only)
                   name='encoder',
+                  image_shape=IMAGE_SHAPE,  # (H, W, C) of the images; conv: zero-padded to a multiple of 2**blocks (`conv_plan`)
                  ) -> keras.Model:
-    "A functional encoder: image (and any `extra_inputs`) → [mean, log_var] of a diagonal Gaussian Q(z|X)."
+    "A functional encoder: image (H, W, C) (and any `extra_inputs`) → [mean, log_var] of a diagonal Gaussian Q(z|X)."
     arch, latent_dim = check_choice(arch, ARCHS, 'arch'), check_latent_dim(latent_dim)
-    image = keras.Input(IMAGE_SHAPE, name='image')
+    image = keras.Input(check_image_shape(image_shape), name='image')
     h = image
     if arch == 'conv':
-        h = keras.layers.Conv2D(32, 3, strides=2, padding='same', activation='relu')(h)
-        h = keras.layers.Conv2D(64, 3, strides=2, padding='same', activation='relu')(h)
+        plan = conv_plan(image_shape)
+        if any(map(any, plan.margins)): h = keras.layers.ZeroPadding2D(plan.margins)(h)
+        for filters in plan.filters: h = keras.layers.Conv2D(filters, 3, strides=2, padding='same', activation='relu')(h)
     h = keras.layers.Flatten()(h)
     if extra_inputs: h = keras.layers.Concatenate()([h, *extra_inputs])
     h = dense_stack(h, hidden or ((128,) if arch == 'conv' else (512, 256)), activation, dropout)
@@ -53,19 +76,23 @@ def build_decoder(arch='conv',      # 'conv' or 'dense'
                   latent_dim=2,     # size of z
                   hidden=None,      # dense widths after z; default (256, 512) for dense, none for conv
                   extra_inputs=(), activation='relu', dropout=0.0, name='decoder',  # as for `build_encoder` (the label goes beside z)
+                  image_shape=IMAGE_SHAPE,  # (H, W, C) of the images; conv: the padded output is cropped back to (H, W)
                  ) -> keras.Model:
-    "A functional decoder: z (and any `extra_inputs`) → logits of shape (28, 28, 1), one per pixel."
+    "A functional decoder: z (and any `extra_inputs`) → logits of shape (H, W, C), one per pixel and channel."
     arch, latent_dim = check_choice(arch, ARCHS, 'arch'), check_latent_dim(latent_dim)
+    image_shape = check_image_shape(image_shape)
     z = keras.Input((latent_dim,), name='z')
     h = keras.layers.Concatenate()([z, *extra_inputs]) if extra_inputs else z
     h = dense_stack(h, hidden or (() if arch == 'conv' else (256, 512)), activation, dropout)
     if arch == 'conv':
-        h = keras.layers.Dense(7 * 7 * 64, activation='relu')(h)
-        h = keras.layers.Reshape((7, 7, 64))(h)
-        h = keras.layers.Conv2DTranspose(64, 3, strides=2, padding='same', activation='relu')(h)
-        h = keras.layers.Conv2DTranspose(32, 3, strides=2, padding='same', activation='relu')(h)
-        logits = keras.layers.Conv2DTranspose(1, 3, padding='same', name='logits')(h)
-    else: logits = keras.layers.Reshape(IMAGE_SHAPE)(keras.layers.Dense(784, name='logits')(h))
+        plan = conv_plan(image_shape)
+        h = keras.layers.Dense(math.prod(plan.base) * plan.filters[-1], activation='relu')(h)
+        h = keras.layers.Reshape((*plan.base, plan.filters[-1]))(h)
+        for filters in reversed(plan.filters):
+            h = keras.layers.Conv2DTranspose(filters, 3, strides=2, padding='same', activation='relu')(h)
+        logits = keras.layers.Conv2DTranspose(image_shape[-1], 3, padding='same', name='logits')(h)
+        if any(map(any, plan.margins)): logits = keras.layers.Cropping2D(plan.margins)(logits)
+    else: logits = keras.layers.Reshape(image_shape)(keras.layers.Dense(math.prod(image_shape), name='logits')(h))
     return keras.Model([z, *extra_inputs] if extra_inputs else z, logits, name=name)
 
 # %% ../nbs/03_vae.ipynb #523bc7b3
@@ -73,12 +100,14 @@ def build_networks(arch='conv',       # 'conv' or 'dense'
                    latent_dim=2,      # size of z
                    hidden=None,       # the encoder's dense widths; the dense decoder mirrors them (None: the defaults)
                    num_classes=0,     # > 0: both networks take a one-hot label of this length as a second input
+                   image_shape=IMAGE_SHAPE,  # (H, W, C) of the images
                    **dense,           # `activation` and `dropout` of the dense layers, as for `build_encoder`
                   ) -> tuple:
-    "An (encoder, decoder) pair of `build_encoder`/`build_decoder` for one architecture."
+    "An (encoder, decoder) pair of `build_encoder`/`build_decoder` for one architecture and image shape."
     label = lambda: (keras.Input((num_classes,), name='label'),) if num_classes else ()
     dec_hidden = tuple(reversed(hidden)) if hidden and arch == 'dense' else None
-    return build_encoder(arch, latent_dim, hidden, label(), **dense), build_decoder(arch, latent_dim, dec_hidden, label(), **dense)
+    return (build_encoder(arch, latent_dim, hidden, label(), **dense, image_shape=image_shape),
+            build_decoder(arch, latent_dim, dec_hidden, label(), **dense, image_shape=image_shape))
 
 # %% ../nbs/04_cvae.ipynb #35ee85c3
 def build_prior_net(latent_dim=2,     # size of z

@@ -211,14 +211,14 @@ def plot_latent_manifold(model,      # a trained VAE (2-D latent, or the first t
 
 # %% ../nbs/03_vae.ipynb #73105571
 def interpolation_path(model,      # a trained VAE or CVAE
-                       x_a, x_b,   # two images (28, 28) or (28, 28, 1)
+                       x_a, x_b,   # two images of the model's shape, (H, W, C) (or (H, W) for grey)
                        steps=10,   # points on the path, ends included
                        y=None,     # for a CVAE: the pair of labels (y_a, y_b), each image encoded with its own
                        draw_as=None,# for a CVAE: the digit to decode the path as (default y_a)
                       ) -> np.ndarray:
-    "Decoded points (steps, 28, 28, 1) on the straight line between the latent means of `x_a` and `x_b`."
+    "Decoded points (steps, H, W, C) on the straight line between the latent means of `x_a` and `x_b`."
     check_model(model, 'interpolation_path')
-    pair = check_images(np.stack([np.asarray(x_a).reshape(28, 28, 1), np.asarray(x_b).reshape(28, 28, 1)]))
+    pair = check_images(np.stack([np.asarray(x_a), np.asarray(x_b)]), 'the two images', shape=model.image_shape)
     if model.conditional and (y is None or np.ndim(y) != 1 or len(y) != 2):
         raise ValueError("a CVAE encodes each image with its label: pass y=(y_a, y_b), e.g. y=(3, 8)")
     mean = model.encode(pair, y)[0]
@@ -228,10 +228,13 @@ def interpolation_path(model,      # a trained VAE or CVAE
 def plot_interpolation(model, x_a, x_b, steps=10, y=None, draw_as=None) -> Figure:
     "The real x_a, the `interpolation_path` to x_b, then the real x_b."
     path = interpolation_path(model, x_a, x_b, steps, y, draw_as)
-    ends = [check_images(np.asarray(x).reshape(1, 28, 28, 1)) for x in (x_a, x_b)]
+    ends = check_images(np.stack([np.asarray(x_a), np.asarray(x_b)]), 'the two images', shape=model.image_shape)[:, None]
     fig = InlineFigure(figsize=((len(path) + 2) * 0.6, 0.95), layout='constrained')
     show_grid(fig.subplots(), np.concatenate([ends[0], path, ends[1]]), len(path) + 2, 'real digit · decoded path · real digit')
     return fig
+
+# %% ../nbs/04_cvae.ipynb #c28e5011
+from .checks import IMAGE_SHAPE, check_image_shape
 
 # %% ../nbs/04_cvae.ipynb #fcf02e16
 def draw_cvae_graphical_model(ax=None): # matplotlib axes to draw on; a new Figure when None
@@ -244,13 +247,17 @@ def draw_cvae_graphical_model(ax=None): # matplotlib axes to draw on; a new Figu
     return draw_plate_model(new_axes(ax, (4, 3.2)), nodes, edges, plate=(0.15, 0.07, 0.63, 0.83))
 
 # %% ../nbs/04_cvae.ipynb #14fd0171
-def draw_cvae_network(ax=None): # matplotlib axes to draw on; a new Figure when None
+def draw_cvae_network(ax=None,                # matplotlib axes to draw on; a new Figure when None
+                      image_shape=IMAGE_SHAPE, # (H, W, C) of the images, for the labels of x and the logits
+                     ):
     "Draw the CVAE's networks: [x, y] → encoder → (mean, log_var) → z; [z, y] → decoder → logits; y → prior net."
     ax = new_axes(ax, (9, 3))
-    boxes = {'x': (0.05, 0.62, 'image $x$\n28×28', '0.85'), 'y': (0.25, 0.18, 'label $y$\none-hot (10)', '#f6d28b'),
+    h, w, c = check_image_shape(image_shape)
+    size = f'{h}×{w}' + ('' if c == 1 else f'×{c}')
+    boxes = {'x': (0.05, 0.62, f'image $x$\n{size}', '0.85'), 'y': (0.25, 0.18, 'label $y$\none-hot (10)', '#f6d28b'),
              'enc': (0.25, 0.62, 'encoder\n$q_\\phi(z|x,y)$', '#a9c9ef'), 'stats': (0.44, 0.62, 'mean,\nlog_var', 'w'),
              'z': (0.61, 0.62, '$z$ = mean\n+ σ·ε', 'w'), 'dec': (0.78, 0.62, 'decoder\n$p_\\theta(x|z,y)$', '#b6e3b6'),
-             'out': (0.95, 0.62, 'logits\n28×28', '0.85'), 'prior': (0.44, 0.18, 'prior net\n$p_\\theta(z|y)$', '#e9b8d8'),
+             'out': (0.95, 0.62, f'logits\n{size}', '0.85'), 'prior': (0.44, 0.18, 'prior net\n$p_\\theta(z|y)$', '#e9b8d8'),
              'y2': (0.78, 0.18, 'label $y$\none-hot (10)', '#f6d28b')}
     for k, (cx, cy, text, color) in boxes.items():
         ax.add_patch(FancyBboxPatch((cx - 0.07, cy - 0.11), 0.14, 0.22, boxstyle='round,pad=0.005', fc=color, ec='k', gid=k))
@@ -271,7 +278,7 @@ def digit_grid(cvae,         # a trained CVAE
                n_styles=8,   # rows: how many styles
                seed=0,       # seed of the styles
               ) -> np.ndarray:
-    "Images (n_styles × num_classes, 28, 28, 1): row r decodes one noise ε_r as every digit y, z = μ(y) + σ(y)·ε_r."
+    "Images (n_styles × num_classes, H, W, C): row r decodes one noise ε_r as every digit y, z = μ(y) + σ(y)·ε_r."
     check_model(cvae, 'digit_grid', conditional=True)
     k, n_styles = cvae.num_classes, check_count(n_styles, 'n_styles')
     eps = np.random.default_rng(seed).standard_normal((n_styles, cvae.latent_dim)).astype(np.float32)
@@ -290,9 +297,9 @@ def plot_digit_grid(cvae, n_styles=8, seed=0) -> Figure:
 def restyle_grid(cvae,      # a trained CVAE
                  x, y,      # real images and their labels
                 ) -> np.ndarray:
-    "Images (n, num_classes, 28, 28, 1): the style of each real digit (mean of q(z|x,y)) decoded as every digit."
+    "Images (n, num_classes, H, W, C): the style of each real digit (mean of q(z|x,y)) decoded as every digit."
     check_model(cvae, 'restyle_grid', conditional=True)
-    x, k = check_images(x), cvae.num_classes
+    x, k = check_images(x, shape=cvae.image_shape), cvae.num_classes
     y = check_labels(y, len(x), k)
     images = cvae.restyle(np.repeat(x, k, axis=0), np.repeat(y, k), np.tile(np.arange(k), len(x)))
     return images.reshape(len(x), k, *x.shape[1:])
@@ -302,7 +309,7 @@ def plot_restyle(cvae,       # a trained CVAE
                  n=8,        # how many real digits (rows)
                 ) -> Figure:
     "Each row: a real digit, then its style (mean of q(z|x,y)) decoded as every digit 0-9."
-    x = check_images(x)[:check_count(n, 'n')]
+    x = check_images(x, shape=cvae.image_shape)[:check_count(n, 'n')]
     images, k = restyle_grid(cvae, x, np.asarray(y)[:len(x)]), cvae.num_classes
     rows = np.concatenate([x[:, None], images], 1).reshape(-1, *x.shape[1:])
     fig = InlineFigure(figsize=((k + 1) * 0.55, len(x) * 0.55 + 0.35), layout='constrained')

@@ -55,7 +55,7 @@ def _check_labels_given(model, y, y_val, x_val):
         raise ValueError("a plain VAE takes no labels: drop y= and y_val= (or train a CVAE, from make_cvae)")
 
 def train_vae(model,                 # a VAE (or CVAE) to train
-              x,                     # training images in [0, 1]
+              x,                     # training images in [0, 1], of the model's `image_shape`
               x_val=None,            # validation images, or None
               epochs=10,             # passes over the data
               batch_size=128,        # images per step
@@ -69,7 +69,8 @@ def train_vae(model,                 # a VAE (or CVAE) to train
              ) -> keras.callbacks.History:
     "Fit `model` with Adam on `x` (optionally validating on `x_val`); raise `TrainingDiverged` if the loss becomes NaN."
     check_model(model, 'train_vae')
-    x, x_val = check_images(x, 'training images'), None if x_val is None else check_images(x_val, 'validation images')
+    check = lambda images, what: check_images(images, what, shape=model.image_shape)
+    x, x_val = check(x, 'training images'), None if x_val is None else check(x_val, 'validation images')
     epochs, batch_size = check_count(epochs, 'epochs'), check_count(batch_size, 'batch_size')
     learning_rate = check_positive(learning_rate, 'learning_rate')
     _check_labels_given(model, y, y_val, x_val)
