@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
-from .checks import check_images, check_labels, check_digits, check_count, check_model
+from .checks import check_images, check_labels, check_digits, check_count, check_positive, check_model
 
 # %% auto #0
-__all__ = ['InlineFigure', 'image_grid', 'new_axes', 'show_grid', 'save_image_grid', 'draw_plate_model', 'draw_vae_graphical_model', 'TAB10', 'plot_history', 'plot_reconstructions', 'plot_samples', 'plot_latent_scatter', 'latent_grid', 'plot_latent_manifold', 'interpolation_path', 'plot_interpolation', 'draw_cvae_graphical_model', 'draw_cvae_network', 'digit_grid', 'plot_digit_grid', 'restyle_grid', 'plot_restyle', 'plot_vae_vs_cvae', 'plot_collapse']
+__all__ = ['InlineFigure', 'image_grid', 'new_axes', 'show_grid', 'save_image_grid', 'latent_traversals', 'plot_traversals', 'draw_plate_model', 'draw_vae_graphical_model', 'TAB10', 'plot_history', 'plot_reconstructions', 'plot_samples', 'plot_latent_scatter', 'latent_grid', 'plot_latent_manifold', 'interpolation_path', 'plot_interpolation', 'draw_cvae_graphical_model', 'draw_cvae_network', 'digit_grid', 'plot_digit_grid', 'restyle_grid', 'plot_restyle', 'plot_vae_vs_cvae', 'plot_collapse']
 
 # %% ../nbs/00_plots.ipynb #6df6c1f4
 class InlineFigure(Figure):
@@ -24,21 +24,41 @@ class InlineFigure(Figure):
         self.savefig(buf, format='png', dpi=100)
         return buf.getvalue()
 
-# %% ../nbs/00_plots.ipynb #8591f7d5
-def image_grid(x,        # images, as for `check_images` (bytes 0-255 are scaled)
-               ncol=10,  # images per row
-               pad=2,    # pixels between images
-               scale=1,  # enlarge each pixel to scale x scale
+# %% ../nbs/00_plots.ipynb #826b4bb9
+def _images(x,               # images (n, H, W, C), C = 1 or 3
+            what='images',   # how to name them in an error message
+            bytes_ok=False,  # accept integers 0-255 and scale them to [0, 1]?
+           ) -> np.ndarray:
+    "`check_images(x, what, bytes_ok)`; where that still takes only 28×28×1, also other sizes and colour, (n, H, W, 1 or 3) in [0, 1]."
+    try: return check_images(x, what, bytes_ok=bytes_ok)
+    except ValueError:
+        a = np.asarray(x)
+        if a.ndim != 4 or a.shape[-1] not in (1, 3) or not a.size or not np.issubdtype(a.dtype, np.number): raise
+        if bytes_ok and np.issubdtype(a.dtype, np.integer) and a.min() >= 0 and 1 < a.max() <= 255: a = a / 255.0
+        if not (np.isfinite(a).all() and a.min() >= 0 and a.max() <= 1): raise
+        return a.astype(np.float32)
+
+def _pad_for(h, w) -> int:
+    "Pixels between tiles of h × w images: 2 for 28×28, growing with the size."
+    return max(1, min(h, w) // 14)
+
+def image_grid(x,         # images (n, H, W, 1) grey or (n, H, W, 3) RGB, as for `check_images` (bytes 0-255 are scaled)
+               ncol=10,   # images per row
+               pad=None,  # pixels between images; None: `max(1, min(H, W) // 14)`, 2 for 28×28
+               scale=1,   # enlarge each pixel to scale x scale
               ) -> np.ndarray:
-    "Tile images into one 2-D array in [0, 1], ink (1) dark on white (0), `ncol` per row."
-    x, ncol, scale = check_images(x, bytes_ok=True)[..., 0], check_count(ncol, 'ncol'), check_count(scale, 'scale')
-    n, h, w = x.shape
+    "Tile images into one array in [0, 1], `ncol` per row: grey as 2-D ink (1 dark on 0 white), colour as (rows, cols, 3) RGB."
+    x, ncol, scale = _images(x, bytes_ok=True), check_count(ncol, 'ncol'), check_count(scale, 'scale')
+    n, h, w, channels = x.shape
+    pad = _pad_for(h, w) if pad is None else check_count(pad, 'pad', low=0)
     nrow = -(-n // ncol)
-    grid = np.full((nrow * (h + pad) + pad, ncol * (w + pad) + pad), 0.12, np.float32)
+    frame = 0.12 if channels == 1 else 1 - 0.12     # the same light grey: ink 0.12 for grey, RGB 0.88 for colour
+    grid = np.full((nrow * (h + pad) + pad, ncol * (w + pad) + pad, channels), frame, np.float32)
     for k in range(n):
         r, c = divmod(k, ncol)
         grid[pad + r*(h+pad): pad + r*(h+pad) + h, pad + c*(w+pad): pad + c*(w+pad) + w] = x[k]
-    return np.kron(grid, np.ones((scale, scale), np.float32)) if scale > 1 else grid
+    if channels == 1: grid = grid[..., 0]
+    return np.repeat(np.repeat(grid, scale, axis=0), scale, axis=1) if scale > 1 else grid
 
 def new_axes(ax=None,       # matplotlib axes to draw on, or None
              figsize=(4, 3.2),# the size of a new figure
@@ -46,13 +66,18 @@ def new_axes(ax=None,       # matplotlib axes to draw on, or None
     "`ax` itself, or the axes of a new `InlineFigure` of `figsize` when `ax` is None (for the drawings of models and networks)."
     return ax if ax is not None else InlineFigure(figsize=figsize).subplots()
 
+def _draw_grid(ax, grid):
+    "`imshow` an `image_grid`: 2-D as grey ink on white, (rows, cols, 3) as RGB."
+    if grid.ndim == 2: return ax.imshow(grid, cmap='gray_r', vmin=0, vmax=1, interpolation='nearest')
+    return ax.imshow(grid, interpolation='nearest')
+
 def show_grid(ax,          # matplotlib axes to draw on
               images,      # images, as for `image_grid`
               ncol,        # images per row
               title=None,  # a title above the grid
              ):
-    "Draw `image_grid(images, ncol)` on `ax`, without axes, in grey-on-white."
-    ax.imshow(image_grid(images, ncol), cmap='gray_r', vmin=0, vmax=1, interpolation='nearest')
+    "Draw `image_grid(images, ncol)` on `ax`, without axes: grey as ink on white, colour as RGB."
+    _draw_grid(ax, image_grid(images, ncol))
     ax.set_axis_off()
     if title: ax.set_title(title, fontsize=10)
 
@@ -61,13 +86,80 @@ def save_image_grid(x,        # images, as for `image_grid`
                     ncol=10,  # images per row
                     scale=2,  # enlarge each pixel to scale x scale
                    ) -> Path:
-    "Write images as a PNG grid to `path` atomically, and return the path."
+    "Write images as a PNG grid to `path` atomically (grey as ink on white, colour as RGB), and return the path."
     import matplotlib.image
     from vae_tutorial.data import atomic_path
     path = Path(path)
     if path.suffix.lower() != '.png': raise ValueError(f"{path} does not end in .png; name the output file something.png")
-    with atomic_path(path) as t: matplotlib.image.imsave(t, image_grid(x, ncol, scale=scale), cmap='gray_r', vmin=0, vmax=1, format='png')
+    grid = image_grid(x, ncol, scale=scale)
+    grey = dict(cmap='gray_r', vmin=0, vmax=1) if grid.ndim == 2 else {}
+    with atomic_path(path) as t: matplotlib.image.imsave(t, grid, format='png', **grey)
     return path
+
+# %% ../nbs/00_plots.ipynb #f5bc97e7
+def _traversal_dims(dims, latent_dim) -> np.ndarray:
+    "`dims` as an int array of latent dimensions (all of them for None), or a one-line ValueError."
+    a = np.arange(latent_dim) if dims is None else np.atleast_1d(np.asarray(dims))
+    if a.ndim != 1 or not len(a) or not np.issubdtype(a.dtype, np.integer) or a.min() < 0 or a.max() >= latent_dim:
+        raise ValueError(f"dims={dims!r}; pass latent dimensions as integers 0-{latent_dim - 1} (None for all)")
+    return a.astype(np.int64)
+
+def latent_traversals(model,     # a trained VAE or CVAE (anything with `conditional`, `latent_dim`, `prior_of`, `encode`, `decode`)
+                      x=None,    # one image to start from (the mean of its Q(z|X)); None: start from the prior's mean
+                      dims=None, # the latent dimensions to vary, one row each; None: all, in order
+                      span=2.5,  # each runs over [-span, span] prior standard deviations
+                      steps=9,   # values per dimension
+                      y=None,    # for a CVAE: the one label to encode and decode with
+                     ) -> np.ndarray:
+    "Images (len(dims), steps, H, W, C): row r decodes the start code with z[dims[r]] = μ + t·σ of the prior, t from −span to span."
+    check_model(model, 'latent_traversals')
+    if model.conditional and (y is None or np.ndim(y) != 0):
+        raise ValueError("a CVAE traverses with one label: pass y=, e.g. y=3")
+    d, span, steps = model.latent_dim, check_positive(span, 'span'), check_count(steps, 'steps', low=2)
+    dims = _traversal_dims(dims, d)
+    prior_mean, prior_log_var = (a[0] for a in model.prior_of(y))    # y=None for a VAE: N(0, I)
+    if x is None: start = prior_mean
+    else:
+        x = np.asarray(x)
+        x = _images(x[None] if x.ndim < 4 else x, 'x')
+        if len(x) != 1: raise ValueError(f"x holds {len(x)} images; pass one image to start from, e.g. x_test[0]")
+        start = model.encode(x, y)[0][0]
+    t = np.linspace(-span, span, steps, dtype=np.float32)
+    z = np.tile(start.astype(np.float32), (len(dims), steps, 1))
+    for r, j in enumerate(dims): z[r, :, j] = prior_mean[j] + t * np.exp(0.5 * prior_log_var[j])
+    images = model.decode(z.reshape(-1, d), y)
+    return images.reshape(len(dims), steps, *images.shape[1:])
+
+# %% ../nbs/00_plots.ipynb #028873a1
+def plot_traversals(model,     # a trained VAE or CVAE
+                    x=None,    # one image to start from; None: the prior's mean
+                    dims=None, # the latent dimensions, one row each; None: all (ordered by `kl` when given)
+                    span=2.5,  # each runs over [-span, span] prior standard deviations
+                    steps=9,   # values per dimension (columns)
+                    y=None,    # for a CVAE: the one label
+                    kl=None,   # average KL per latent dimension in nats (latent_dim,), shown in the labels
+                   ) -> Figure:
+    "The `latent_traversals` as a grid: one row per latent dimension, labelled 'z3' (and its KL in nats when `kl` is given)."
+    check_model(model, 'plot_traversals')
+    if kl is not None:
+        kl = np.asarray(kl, np.float64)
+        if kl.shape != (model.latent_dim,): raise ValueError(f"kl has shape {kl.shape}; pass one value per latent dimension ({model.latent_dim},)")
+        if dims is None: dims = np.argsort(-kl, kind='stable')
+    dims = _traversal_dims(dims, model.latent_dim)
+    images = latent_traversals(model, x, dims, span, steps, y)
+    rows, steps, h, w = images.shape[:4]
+    pad = _pad_for(h, w)
+    fig = InlineFigure(figsize=(1.1 + steps * 0.5 * w / h, 0.7 + rows * 0.5), layout='constrained')
+    ax = fig.subplots()
+    _draw_grid(ax, image_grid(images.reshape(-1, *images.shape[2:]), steps))
+    centre = lambda k, size: pad + k * (size + pad) + (size - 1) / 2
+    ax.set_yticks([centre(r, h) for r in range(rows)], [f'z{j}' + ('' if kl is None else f' ({kl[j]:.2f} nats)') for j in dims], fontsize=8)
+    ax.set_xticks([centre(c, w) for c in range(steps)], [f'{t:+.1f}' for t in np.linspace(-span, span, steps)], fontsize=7)
+    ax.tick_params(length=0)
+    for s in ax.spines.values(): s.set_visible(False)
+    ax.set_xlabel('z_j = μ + t·σ of the prior: t', fontsize=8)
+    ax.set_title(f"latent traversals from {'the code of x' if x is not None else 'the prior mean'}: each row moves one z_j", fontsize=9)
+    return fig
 
 # %% ../nbs/01_intuition.ipynb #d8324130
 def draw_plate_model(ax,      # matplotlib axes to draw on

@@ -5,49 +5,59 @@
 # %% ../nbs/06_explorer.ipynb #f3868975
 from __future__ import annotations
 import io, base64
+from PIL import Image as PILImage
 import numpy as np
 import ipywidgets as W
 from matplotlib.image import imsave
 from .checks import check_images, check_digits, check_count, check_positive, check_model
-from .plots import InlineFigure
+from .plots import InlineFigure, _images, _draw_grid
 
 # %% auto #0
 __all__ = ['WIDGET_VIEW', 'to_png', 'Explorer', 'latent_explorer', 'digit_picker', 'interpolator', 'static_widget_outputs']
 
 # %% ../nbs/06_explorer.ipynb #4b927fca
-def to_png(image,     # one image (28, 28) or (28, 28, 1), values in [0, 1], 1 = ink
-           scale=6,   # each pixel becomes a scale × scale block
+def _auto_scale(h, w) -> int:
+    "The whole-number upscaling that shows an h × w image about 170 pixels across: 6 for 28×28, never below 1."
+    return max(1, round(168 / max(h, w)))
+
+def to_png(image,       # one image (H, W), (H, W, 1) grey or (H, W, 3) RGB, values in [0, 1]; for grey 1 = ink
+           scale=None,  # each pixel becomes a scale × scale block; None: about 170 pixels across (6 for 28×28)
           ) -> bytes:
-    "PNG bytes of `image`, dark ink on white, upscaled by `scale` so that a 28×28 digit is readable."
+    "PNG bytes of `image`, upscaled by `scale`: grey as dark ink on white, colour as an RGB PNG."
     a = np.asarray(image, np.float32)
-    if a.ndim == 3 and a.shape[-1] == 1: a = a[..., 0]
-    if a.ndim != 2: raise ValueError(f"image has shape {np.shape(image)}; pass one image (28, 28) or (28, 28, 1), e.g. images[0]")
+    if a.ndim == 2: a = a[..., None]
+    if a.ndim != 3 or a.shape[-1] not in (1, 3):
+        raise ValueError(f"image has shape {np.shape(image)}; pass one image (H, W), (H, W, 1) or (H, W, 3), e.g. images[0]")
+    if scale is None: scale = _auto_scale(*a.shape[:2])
     if isinstance(scale, bool) or int(scale) != scale or scale < 1:
-        raise ValueError(f"scale={scale!r}; it must be a whole number ≥ 1 (6 shows a digit at 168×168 pixels)")
+        raise ValueError(f"scale={scale!r}; it must be a whole number ≥ 1 (6 shows a digit at 168×168 pixels), or None")
     s = int(scale)
     a = np.repeat(np.repeat(np.clip(a, 0, 1), s, axis=0), s, axis=1)
     buf = io.BytesIO()
-    imsave(buf, a, cmap='gray_r', vmin=0, vmax=1, format='png', metadata={'Software': None})
+    if a.shape[-1] == 1: imsave(buf, a[..., 0], cmap='gray_r', vmin=0, vmax=1, format='png', metadata={'Software': None})
+    else: PILImage.fromarray(np.round(a * 255).astype(np.uint8), 'RGB').save(buf, format='png')
     return buf.getvalue()
 
 # %% ../nbs/06_explorer.ipynb #d7cc5009
 WIDGET_VIEW = 'application/vnd.jupyter.widget-view+json'
 
 class Explorer:
-    "Named controls and the digit they decode: `.widget` for Jupyter; `.state`, `set`, `.image`, `.png`, `static_figure` from code."
+    "Named controls and the image they decode: `.widget` for Jupyter; `.state`, `set`, `.image`, `.png`, `static_figure` from code."
     def __init__(self,
                  controls,         # dict name → ipywidgets value widget (FloatSlider, ToggleButtons, ...)
-                 decode,           # function state (dict name → value) → one image (28, 28, 1) in [0, 1]
+                 decode,           # function state (dict name → value) → one image (H, W, C) in [0, 1], C = 1 or 3
                  positions=(),     # [(label, partial state)] that `static_figure` draws
                  buttons=(),       # more widgets shown under the controls (e.g. a Button)
                  describe=None,    # function state → a short text shown under the image
                  title='',         # a line above the static figure
                  ncol=5,           # tiles per row in `static_figure`
-                 scale=6,          # PNG upscaling, as for `to_png`
+                 scale=None,       # PNG upscaling, as for `to_png` (None: about 170 pixels across)
+                 image_shape=None, # (H, W, C) to reshape what `decode` returns to; None: as returned ((H, W) gets C = 1)
                 ):
         self.controls, self.decode, self.positions = dict(controls), decode, list(positions)
         self.buttons, self.describe, self.title, self.ncol, self.scale = list(buttons), describe, title, ncol, scale
-        self.image_widget = W.Image(format='png', width=28 * scale, height=28 * scale)
+        self.image_shape = None if image_shape is None else tuple(image_shape)
+        self.image_widget = W.Image(format='png')    # its width and height follow the image: set by `update`
         self.caption = W.HTML()
         self.widget = W.HBox([W.VBox([*self.controls.values(), *self.buttons]), W.VBox([self.image_widget, self.caption])])
         self._holding = False
@@ -59,12 +69,24 @@ class Explorer:
     @property
     def sliders(self) -> list: return [c for c in self.controls.values() if isinstance(c, W.FloatSlider)]
 
+    def _decoded(self, state):
+        "`decode(state)` as one float32 image (H, W, C), or a one-line ValueError."
+        a = np.asarray(self.decode(state), np.float32)
+        if self.image_shape is not None: return a.reshape(self.image_shape)
+        if a.ndim == 2: a = a[..., None]
+        if a.ndim != 3 or a.shape[-1] not in (1, 3):
+            raise ValueError(f"decode returned shape {a.shape}; it must return one image (H, W), (H, W, 1) or (H, W, 3)")
+        return a
+
     def update(self, *_):
-        "Decode the current state into `.image`, `.png` and the Image widget."
+        "Decode the current state into `.image`, `.png` and the Image widget (sized to the image)."
         if self._holding: return
         s = self.state
-        self.image = np.asarray(self.decode(s), np.float32).reshape(28, 28, 1)
-        self.png = to_png(self.image, self.scale)
+        self.image = self._decoded(s)
+        h, w = self.image.shape[:2]
+        k = _auto_scale(h, w) if self.scale is None else self.scale
+        self.png = to_png(self.image, k)
+        self.image_widget.width, self.image_widget.height = w * k, h * k
         self.image_widget.value = self.png
         self.caption.value = f'<code>{self.describe(s)}</code>' if self.describe else ''
 
@@ -85,19 +107,20 @@ class Explorer:
         return self
 
     def static_images(self, positions=None) -> np.ndarray:
-        "Decode `positions` ([(label, partial state)], default `self.positions`) on top of the current state: (n, 28, 28, 1)."
+        "Decode `positions` ([(label, partial state)], default `self.positions`) on top of the current state: (n, H, W, C)."
         pos = list(self.positions if positions is None else positions) or [('now', {})]
-        return np.stack([np.asarray(self.decode({**self.state, **p}), np.float32).reshape(28, 28, 1) for _, p in pos])
+        return np.stack([self._decoded({**self.state, **p}) for _, p in pos])
 
     def static_figure(self, positions=None, ncol=None) -> InlineFigure:
         "The `static_images` as a grid of labelled tiles: what a page without a kernel shows."
         pos = list(self.positions if positions is None else positions) or [('now', {})]
         images = self.static_images(pos)
         ncol = min(ncol or self.ncol, len(pos)); nrow = -(-len(pos) // ncol)
-        fig = InlineFigure(figsize=(ncol * 0.95, nrow * 1.05 + (0.3 if self.title else 0)), layout='constrained')
+        h, w = images.shape[1:3]
+        fig = InlineFigure(figsize=(ncol * 0.95, nrow * (1.05 + 0.95 * (h / w - 1)) + (0.3 if self.title else 0)), layout='constrained')
         for ax in fig.subplots(nrow, ncol, squeeze=False).flat: ax.set_axis_off()
         for ax, (label, _), im in zip(fig.axes, pos, images):
-            ax.imshow(im[..., 0], cmap='gray_r', vmin=0, vmax=1, interpolation='nearest')
+            _draw_grid(ax, im[..., 0] if im.shape[-1] == 1 else im)     # grey as ink on white, colour as RGB
             ax.set_title(label, fontsize=7)
         if self.title: fig.suptitle(self.title, fontsize=9)
         return fig
@@ -129,7 +152,7 @@ def latent_explorer(model,         # a trained VAE
                     n_sliders=4,   # sliders for z[0] … z[n_sliders - 1] (at most latent_dim)
                     seed=0,        # seed of the other dimensions, drawn from N(0, 1)
                     span=3.0,      # the sliders run from -span to span
-                    scale=6,       # PNG upscaling
+                    scale=None,    # PNG upscaling (None: about 170 pixels across)
                    ) -> Explorer:
     "Sliders for the first `n_sliders` latent dimensions, the rest held at a random draw ('randomise the rest'), decoded live."
     if check_model(model, 'latent_explorer').conditional:
@@ -143,7 +166,8 @@ def latent_explorer(model,         # a trained VAE
     ex = Explorer({f'z{i}': _latent_slider(i, 'z', span) for i in range(n)}, lambda s: model.decode(z_of(s))[0],
                   positions=[(f'z[{i}] = {v:+d}', {f'z{i}': v}) for i in range(min(n, 3)) for v in (-2, -1, 0, 1, 2)],
                   buttons=[button], describe=lambda s: 'z = ' + _fmt_z(z_of(s)),
-                  title='each row: one z[i] from −2 to +2, the others as set', scale=scale)
+                  title='each row: one z[i] from −2 to +2, the others as set', scale=scale,
+                  image_shape=getattr(model, 'image_shape', (28, 28, 1)))
     def randomise(_=None):
         rest[:] = rng.standard_normal(d - n)
         ex.update()
@@ -156,7 +180,7 @@ def digit_picker(cvae,          # a trained CVAE
                  n_sliders=4,   # sliders for ε[0] … ε[n_sliders - 1] (at most latent_dim); the other ε stay 0
                  digit=0,       # the digit shown first
                  span=3.0,      # the sliders run from -span to span (prior standard deviations)
-                 scale=6,       # PNG upscaling
+                 scale=None,    # PNG upscaling (None: about 170 pixels across)
                 ) -> Explorer:
     "Toggle buttons for the digit y and sliders for the style ε; shows `cvae.decode(μ(y) + σ(y)·ε, y)` under the prior p(z|y)."
     check_model(cvae, 'digit_picker', conditional=True)
@@ -173,17 +197,22 @@ def digit_picker(cvae,          # a trained CVAE
     ex = Explorer(controls, lambda s: cvae.decode(z_of(s), s['digit'])[0],
                   positions=[(f'{c}, ε[0] = {v:+d}', {'digit': c, 'eps0': v}) for v in (-2, 0, 2) for c in range(k)],
                   describe=lambda s: f"y = {s['digit']}, z = " + _fmt_z(z_of(s)),
-                  title='columns: digits; rows: ε[0] = −2, 0, +2 (other ε as set)', ncol=k, scale=scale)
+                  title='columns: digits; rows: ε[0] = −2, 0, +2 (other ε as set)', ncol=k, scale=scale,
+                  image_shape=getattr(cvae, 'image_shape', (28, 28, 1)))
     ex.prior_mean, ex.prior_std, ex.z_of = mean, std, z_of
     return ex
 
 # %% ../nbs/06_explorer.ipynb #237245cd
-def _one_image(x, what):
-    "One image as (1, 28, 28, 1), or a one-line ValueError."
-    a = np.asarray(x)
-    if a.shape not in ((28, 28), (28, 28, 1), (784,), (1, 28, 28, 1)):
-        raise ValueError(f"{what} has shape {a.shape}; pass one image (28, 28) or (28, 28, 1), e.g. x_test[0]")
-    return check_images(a.reshape(1, 28, 28, 1), what)
+def _one_image(x,                 # one image
+               what,              # its name, for the message
+               shape=(28, 28, 1), # the model's image shape (H, W, C)
+              ):
+    "One image of `shape` as (1, H, W, C) (grey also as (H, W) or flat), or a one-line ValueError."
+    a, shape = np.asarray(x), tuple(shape)
+    ok = {shape, (1, *shape)} | ({shape[:2], (int(np.prod(shape)),)} if shape[-1] == 1 else set())
+    if a.shape not in ok:
+        raise ValueError(f"{what} has shape {a.shape}; pass one image {shape}" + (f" or {shape[:2]}" if shape[-1] == 1 else '') + ", e.g. x_test[0]")
+    return _images(a.reshape(1, *shape), what)
 
 def _path_ends(model, pair, y_a, y_b):
     "The encoder means of the two images (each with its own label, for a CVAE), and the labels (None for a VAE)."
@@ -196,14 +225,15 @@ def _path_ends(model, pair, y_a, y_b):
     return model.encode(pair, labels)[0], labels
 
 def interpolator(model,            # a trained VAE or CVAE
-                 x_a, x_b,         # two images, each (28, 28) or (28, 28, 1)
+                 x_a, x_b,         # two images, each of the model's `image_shape` (H, W, C) (grey also (H, W))
                  y_a=None, y_b=None,  # their labels: required for a CVAE (each image is encoded with its own)
                  steps=7,          # tiles of `static_figure`, t = 0 … 1
-                 scale=6,          # PNG upscaling
+                 scale=None,       # PNG upscaling (None: about 170 pixels across)
                 ) -> Explorer:
     "A slider t ∈ [0, 1] decoding z = (1 − t)·z_a + t·z_b between the encoder means of `x_a` and `x_b`."
     check_model(model, 'interpolator')
-    pair = np.concatenate([_one_image(x_a, 'x_a'), _one_image(x_b, 'x_b')])
+    shape = getattr(model, 'image_shape', (28, 28, 1))
+    pair = np.concatenate([_one_image(x_a, 'x_a', shape), _one_image(x_b, 'x_b', shape)])
     ends, labels = _path_ends(model, pair, y_a, y_b)
     controls = {'t': W.FloatSlider(0.0, min=0.0, max=1.0, step=0.01, description='t', readout_format='.2f')}
     if labels is not None:
@@ -213,7 +243,7 @@ def interpolator(model,            # a trained VAE or CVAE
     ts = np.linspace(0, 1, check_count(steps, 'steps', low=2))
     ex = Explorer(controls, decode, positions=[(f't = {v:.2f}', {'t': float(v)}) for v in ts], ncol=len(ts),
                   describe=lambda s: f"z = (1 − {s['t']:.2f})·z_a + {s['t']:.2f}·z_b",
-                  title='decoded path from the code of x_a (t = 0) to that of x_b (t = 1)', scale=scale)
+                  title='decoded path from the code of x_a (t = 0) to that of x_b (t = 1)', scale=scale, image_shape=shape)
     ex.ends, ex.pair = ends, pair
     return ex
 
