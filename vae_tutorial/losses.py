@@ -10,7 +10,9 @@ from .backend import keras, ops
 
 # %% auto #0
 __all__ = ['log_normal_pdf', 'log_mean_exp', 'kl_to_standard_normal', 'kl_gaussians', 'Sampling', 'bernoulli_log_likelihood',
-           'gaussian_log_likelihood', 'nats_to_bits_per_dim', 'elbo_explorer']
+           'gaussian_log_likelihood', 'nats_to_bits_per_dim', 'continuous_bernoulli_log_normalizer',
+           'continuous_bernoulli_log_likelihood', 'continuous_bernoulli_mean', 'continuous_bernoulli_sample',
+           'elbo_explorer']
 
 # %% ../nbs/02_elbo.ipynb #9325ac2e
 def _floats(*xs):
@@ -131,6 +133,56 @@ def nats_to_bits_per_dim(nats,      # a log-likelihood or loss in nats per examp
                         ):
     "Convert nats per example to bits per dimension: divide by dims·ln 2."
     return nats / (dims * math.log(2.))
+
+# %% ../nbs/02_elbo.ipynb #cb0e0003
+def continuous_bernoulli_log_normalizer(logits,  # logits ℓ of λ = sigmoid(ℓ), any shape
+                                       ):
+    "log C(λ), elementwise in nats: the log-normaliser that makes C(λ)·λ^x·(1-λ)^(1-x) a density on [0, 1]; stable for all logits."
+    logits, = _floats(logits)
+    a = ops.abs(logits)
+    small = a < 1e-2
+    safe = ops.where(small, ops.ones_like(a), a)      # keeps the unused branch (and its gradient) finite at ℓ = 0
+    closed = ops.log(safe / -ops.expm1(-safe)) + ops.softplus(-safe)
+    l2 = ops.square(logits)
+    return ops.where(small, math.log(2.) + l2 / 12. - 7. * ops.square(l2) / 1440., closed)
+
+# %% ../nbs/02_elbo.ipynb #cb0e0008
+def continuous_bernoulli_log_likelihood(x,       # targets in [0, 1] (grey levels), shape (n, ...)
+                                        logits,  # decoder logits ℓ of λ = sigmoid(ℓ), same shape as `x`
+                                       ):
+    "log p(x|λ) of independent continuous-Bernoulli pixels in nats (Loaiza-Ganem & Cunningham, 2019), summed over all but the first axis."
+    x, logits = _floats(x, logits)
+    _check_same('continuous_bernoulli_log_likelihood', x=x, logits=logits)
+    return _sum_nonbatch(x * logits - ops.softplus(logits) + continuous_bernoulli_log_normalizer(logits))
+
+# %% ../nbs/02_elbo.ipynb #cb0e0010
+_CB_MEAN_SERIES = (1 / 12, -1 / 720, 1 / 30240, -1 / 1209600, 1 / 47900160)   # B_2n/(2n)!, the odd powers of ℓ
+
+def continuous_bernoulli_mean(logits,  # logits ℓ of λ = sigmoid(ℓ), any shape
+                             ):
+    "The mean E[x] of the continuous Bernoulli with λ = sigmoid(logits), elementwise: what a CB decoder shows as its image (not λ)."
+    logits, = _floats(logits)
+    band = 0.1 if keras.backend.standardize_dtype(logits.dtype) == 'float64' else 1.0   # where the closed form loses digits
+    a = ops.abs(logits)
+    small = a < band
+    safe = ops.where(small, ops.ones_like(a), a)
+    below_half = 1. / safe - ops.exp(-safe) / -ops.expm1(-safe)     # the mean for ℓ = -a
+    closed = ops.where(logits < 0, below_half, 1. - below_half)
+    l2, series = ops.square(logits), 0.
+    for c in reversed(_CB_MEAN_SERIES): series = series * l2 + c
+    return ops.where(small, 0.5 + logits * series, closed)
+
+# %% ../nbs/02_elbo.ipynb #cb0e0019
+def continuous_bernoulli_sample(logits,     # logits ℓ of λ = sigmoid(ℓ), any shape (a tensor or an array)
+                                seed=None,  # seed for NumPy's generator; the same seed gives the same draw
+                               ) -> np.ndarray:
+    "One draw per entry from the continuous Bernoulli with λ = sigmoid(logits), by inverting its CDF (NumPy, same shape)."
+    logits = np.asarray(ops.convert_to_numpy(logits))
+    dtype = logits.dtype if logits.dtype.kind == 'f' else np.float64
+    eta = logits.astype(np.float64)
+    u, a = np.random.default_rng(seed).random(eta.shape), np.abs(eta)
+    below_half = np.where(a > 0, -np.log1p(u * np.expm1(-a)) / np.where(a > 0, a, 1.), u)   # a draw for ℓ = -a
+    return np.where(eta > 0, 1. - below_half, below_half).astype(dtype)
 
 # %% ../nbs/02_elbo.ipynb #e68d0fa1
 def _elbo_by_quadrature(model, x, mean, log_var, n=4001):
