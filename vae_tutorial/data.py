@@ -526,7 +526,7 @@ def load_folder(folder,                     # a folder of images, or of one sub-
         if 'No images found' not in str(e): raise
         where = 'its class sub-folders hold' if labelled else 'it holds'
         raise DataFileError(f"{folder}: {where} no image files that Keras reads ({', '.join(IMAGE_EXTENSIONS)})") from None
-    files = [Path(f).name for f in ds.file_paths]
+    files = [os.path.relpath(f, p) for f in ds.file_paths]           # names within the folder, for messages
     class_names = tuple(ds.class_names) if labelled else ()
     if len(files) < 2: raise DataFileError(f"{folder} holds 1 image file ({files[0]}); need at least 2, some to train on and some to test")
     tagged = tf.data.Dataset.zip((tf.data.Dataset.range(len(files)), ds)).ignore_errors().batch(256)
@@ -538,10 +538,10 @@ def load_folder(folder,                     # a folder of images, or of one sub-
     kept = np.concatenate(kept) if kept else np.zeros(0, np.int64)
     bad = [files[i] for i in sorted(set(range(len(files))) - set(kept.tolist()))]
     if len(kept) < 2:
-        raise DataFileError(f"{'None' if len(kept) == 0 else 'Only 1'} of the {len(files)} image files in {folder} could be decoded "
+        raise DataFileError(f"{'None' if len(kept) == 0 else 'Only 1'} of the {len(files):,} image files in {folder} could be decoded "
                             f"(not {', '.join(bad[:3])}{', ...' if len(bad) > 3 else ''}); need at least 2: replace the broken files with valid images")
     if bad:
-        warnings.warn(f"Skipped {len(bad)} of {len(files)} image files in {p.name}/ that could not be decoded: "
+        warnings.warn(f"Skipped {len(bad):,} of {len(files):,} image files in {p.name}/ that could not be decoded: "
                       f"{', '.join(bad[:3])}{', ...' if len(bad) > 3 else ''}", ImageFolderWarning, stacklevel=2)
     x = np.clip(np.concatenate(xs) / 255.0, 0.0, 1.0).astype(np.float32)
     y = np.concatenate(ys).astype(np.int64) if labelled else np.zeros(len(x), np.int64)
