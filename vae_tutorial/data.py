@@ -19,7 +19,8 @@ __all__ = ['DATA_ENV', 'OFFLINE_ENV', 'DATASETS', 'FILE_NAMES', 'FILE_KEYS', 'IM
            'download_file', 'fetch_checked', 'parse_amat', 'downloads_allowed', 'parse_idx', 'fetch_fashion_mnist',
            'parse_cifar_binary', 'fetch_cifar10', 'build_sample', 'SampleDataWarning', 'load', 'load_mnist',
            'load_fashion_mnist', 'load_binarized_mnist', 'load_cifar10', 'ImageFolderWarning', 'check_dataset_folder',
-           'split_indices', 'load_folder', 'load_dataset', 'binarize', 'one_hot', 'make_dataset', 'pick_per_class']
+           'split_indices', 'load_folder', 'check_dataset', 'load_dataset', 'binarize', 'one_hot', 'make_dataset',
+           'pick_per_class']
 
 # %% ../nbs/00_data.ipynb #26a9aec9
 class Split(NamedTuple):
@@ -561,6 +562,18 @@ def load_folder(folder,                     # a folder of images, or of one sub-
     return ImageData(p.name, part(tr), part(te), None, class_names, 'folder', str(p), None, note)
 
 # %% ../nbs/00_data.ipynb #ecc897e1
+def _looks_like_folder(name:str) -> bool:
+    "Whether `name` is meant as a folder: it exists as one, or it is written as a path."
+    return Path(name).expanduser().is_dir() or '/' in name or os.sep in name or name.startswith(('.', '~'))
+
+def check_dataset(dataset) -> str:
+    "`dataset` as a string if it names a data set in `DATASETS` or an existing folder; else one line listing the names."
+    name = os.fspath(dataset) if isinstance(dataset, (str, os.PathLike)) else str(dataset)
+    if name in DATASETS: return name
+    # ── SPRITES: the lead adds the procedural data set here too: if name == 'sprites': return name
+    if _looks_like_folder(name): check_dataset_folder(name); return name
+    raise ValueError(f"Unknown dataset {name!r}: choose one of {', '.join(DATASETS)}, or pass the path of a folder of images")
+
 def load_dataset(dataset,             # a name in `DATASETS`, or the path of a folder of images
                  path=None,           # named data sets: an explicit .npz file or a folder holding it
                  download=None,       # named data sets: try the internet? (as for `load`)
@@ -571,7 +584,7 @@ def load_dataset(dataset,             # a name in `DATASETS`, or the path of a f
                  timeout=10.0,        # named data sets: seconds a download may stall
                 ) -> ImageData:
     "What `--dataset` names: a known data set (through `load`) or a folder of your own images (through `load_folder`)."
-    name = os.fspath(dataset)
+    name = check_dataset(dataset)
     if name in DATASETS:
         h, w, c = IMAGE_SHAPES[name]
         if image_size is not None and _image_size(image_size) != (h, w):
@@ -581,11 +594,9 @@ def load_dataset(dataset,             # a name in `DATASETS`, or the path of a f
         return load(name, path, download, timeout)
     # ── SPRITES: the lead adds the procedural data set here, e.g.
     # if name == 'sprites': from vae_tutorial.sprites import make_sprites; return make_sprites(...)
-    # (and adds 'sprites' to the names listed in the error below).
-    if Path(name).expanduser().is_dir() or '/' in name or os.sep in name or name.startswith(('.', '~')):
-        if path is not None: raise ValueError(f"path= names the .npz file of a named data set; for a folder of images pass only the folder")
-        return load_folder(name, 32 if image_size is None else image_size, color_mode or 'rgb', test_fraction, seed)
-    raise ValueError(f"Unknown dataset {name!r}: choose one of {', '.join(DATASETS)}, or pass the path of a folder of images")
+    # (and in `check_dataset` above, and in the names its error lists).
+    if path is not None: raise ValueError("path= names the .npz file of a named data set; for a folder of images pass only the folder")
+    return load_folder(name, 32 if image_size is None else image_size, color_mode or 'rgb', test_fraction, seed)
 
 # %% ../nbs/00_data.ipynb #80af6198
 def binarize(x,          # images with values in [0, 1]
