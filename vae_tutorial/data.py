@@ -389,9 +389,12 @@ class SampleDataWarning(UserWarning):
 def _assemble(name, a, source, origin) -> ImageData:
     "Check raw arrays in a file's layout and wrap them in an `ImageData`."
     where = f'{origin}: '
+    shape = IMAGE_SHAPES[name]
     def images(k):
-        if IMAGE_SHAPES[name] == (28, 28, 1): return _checked(check_images, a[k], where + k, bytes_ok=True)
-        return _check_shaped_images(a[k], where + k, IMAGE_SHAPES[name])
+        if shape != (28, 28, 1): return _check_shaped_images(a[k], where + k, shape)
+        x = _checked(check_images, a[k], where + k, bytes_ok=True)
+        if x.shape[1:] != shape: raise DataFileError(f"{where}{k} have shape {x.shape}; expected (n, {', '.join(map(str, shape))})")
+        return x
     def labels(k, n): return _checked(check_labels, a[k], n, what=where + k)
     if name == 'binarized_mnist':
         splits = {k: images(k) for k in ('train', 'valid', 'test')}
