@@ -19,7 +19,8 @@ __all__ = ['DATA_ENV', 'OFFLINE_ENV', 'DATASETS', 'FILE_NAMES', 'FILE_KEYS', 'IM
            'download_file', 'fetch_checked', 'parse_amat', 'downloads_allowed', 'parse_idx', 'fetch_fashion_mnist',
            'parse_cifar_binary', 'fetch_cifar10', 'build_sample', 'SampleDataWarning', 'load', 'load_mnist',
            'load_fashion_mnist', 'load_binarized_mnist', 'load_cifar10', 'ImageFolderWarning', 'check_dataset_folder',
-           'split_indices', 'load_folder', 'load_dataset', 'binarize', 'one_hot', 'make_dataset', 'pick_per_class']
+           'split_indices', 'load_folder', 'check_dataset', 'load_dataset', 'binarize', 'one_hot', 'make_dataset',
+           'pick_per_class']
 
 # %% ../nbs/00_data.ipynb #26a9aec9
 class Split(NamedTuple):
@@ -388,9 +389,12 @@ class SampleDataWarning(UserWarning):
 def _assemble(name, a, source, origin) -> ImageData:
     "Check raw arrays in a file's layout and wrap them in an `ImageData`."
     where = f'{origin}: '
+    shape = IMAGE_SHAPES[name]
     def images(k):
-        if IMAGE_SHAPES[name] == (28, 28, 1): return _checked(check_images, a[k], where + k, bytes_ok=True)
-        return _check_shaped_images(a[k], where + k, IMAGE_SHAPES[name])
+        if shape != (28, 28, 1): return _check_shaped_images(a[k], where + k, shape)
+        x = _checked(check_images, a[k], where + k, bytes_ok=True)
+        if x.shape[1:] != shape: raise DataFileError(f"{where}{k} have shape {x.shape}; expected (n, {', '.join(map(str, shape))})")
+        return x
     def labels(k, n): return _checked(check_labels, a[k], n, what=where + k)
     if name == 'binarized_mnist':
         splits = {k: images(k) for k in ('train', 'valid', 'test')}
@@ -526,7 +530,7 @@ def load_folder(folder,                     # a folder of images, or of one sub-
         if 'No images found' not in str(e): raise
         where = 'its class sub-folders hold' if labelled else 'it holds'
         raise DataFileError(f"{folder}: {where} no image files that Keras reads ({', '.join(IMAGE_EXTENSIONS)})") from None
-    files = [Path(f).name for f in ds.file_paths]
+    files = [os.path.relpath(f, p) for f in ds.file_paths]           # names within the folder, for messages
     class_names = tuple(ds.class_names) if labelled else ()
     if len(files) < 2: raise DataFileError(f"{folder} holds 1 image file ({files[0]}); need at least 2, some to train on and some to test")
     tagged = tf.data.Dataset.zip((tf.data.Dataset.range(len(files)), ds)).ignore_errors().batch(256)
@@ -538,10 +542,10 @@ def load_folder(folder,                     # a folder of images, or of one sub-
     kept = np.concatenate(kept) if kept else np.zeros(0, np.int64)
     bad = [files[i] for i in sorted(set(range(len(files))) - set(kept.tolist()))]
     if len(kept) < 2:
-        raise DataFileError(f"{'None' if len(kept) == 0 else 'Only 1'} of the {len(files)} image files in {folder} could be decoded "
+        raise DataFileError(f"{'None' if len(kept) == 0 else 'Only 1'} of the {len(files):,} image files in {folder} could be decoded "
                             f"(not {', '.join(bad[:3])}{', ...' if len(bad) > 3 else ''}); need at least 2: replace the broken files with valid images")
     if bad:
-        warnings.warn(f"Skipped {len(bad)} of {len(files)} image files in {p.name}/ that could not be decoded: "
+        warnings.warn(f"Skipped {len(bad):,} of {len(files):,} image files in {p.name}/ that could not be decoded: "
                       f"{', '.join(bad[:3])}{', ...' if len(bad) > 3 else ''}", ImageFolderWarning, stacklevel=2)
     x = np.clip(np.concatenate(xs) / 255.0, 0.0, 1.0).astype(np.float32)
     y = np.concatenate(ys).astype(np.int64) if labelled else np.zeros(len(x), np.int64)
@@ -561,6 +565,18 @@ def load_folder(folder,                     # a folder of images, or of one sub-
     return ImageData(p.name, part(tr), part(te), None, class_names, 'folder', str(p), None, note)
 
 # %% ../nbs/00_data.ipynb #ecc897e1
+def _looks_like_folder(name:str) -> bool:
+    "Whether `name` is meant as a folder: it exists as one, or it is written as a path."
+    return Path(name).expanduser().is_dir() or '/' in name or os.sep in name or name.startswith(('.', '~'))
+
+def check_dataset(dataset) -> str:
+    "`dataset` as a string if it names a data set in `DATASETS` or an existing folder; else one line listing the names."
+    name = os.fspath(dataset) if isinstance(dataset, (str, os.PathLike)) else str(dataset)
+    if name in DATASETS: return name
+    # ── SPRITES: the lead adds the procedural data set here too: if name == 'sprites': return name
+    if _looks_like_folder(name): check_dataset_folder(name); return name
+    raise ValueError(f"Unknown dataset {name!r}: choose one of {', '.join(DATASETS)}, or pass the path of a folder of images")
+
 def load_dataset(dataset,             # a name in `DATASETS`, or the path of a folder of images
                  path=None,           # named data sets: an explicit .npz file or a folder holding it
                  download=None,       # named data sets: try the internet? (as for `load`)
@@ -571,7 +587,7 @@ def load_dataset(dataset,             # a name in `DATASETS`, or the path of a f
                  timeout=10.0,        # named data sets: seconds a download may stall
                 ) -> ImageData:
     "What `--dataset` names: a known data set (through `load`) or a folder of your own images (through `load_folder`)."
-    name = os.fspath(dataset)
+    name = check_dataset(dataset)
     if name in DATASETS:
         h, w, c = IMAGE_SHAPES[name]
         if image_size is not None and _image_size(image_size) != (h, w):
@@ -581,11 +597,9 @@ def load_dataset(dataset,             # a name in `DATASETS`, or the path of a f
         return load(name, path, download, timeout)
     # ── SPRITES: the lead adds the procedural data set here, e.g.
     # if name == 'sprites': from vae_tutorial.sprites import make_sprites; return make_sprites(...)
-    # (and adds 'sprites' to the names listed in the error below).
-    if Path(name).expanduser().is_dir() or '/' in name or os.sep in name or name.startswith(('.', '~')):
-        if path is not None: raise ValueError(f"path= names the .npz file of a named data set; for a folder of images pass only the folder")
-        return load_folder(name, 32 if image_size is None else image_size, color_mode or 'rgb', test_fraction, seed)
-    raise ValueError(f"Unknown dataset {name!r}: choose one of {', '.join(DATASETS)}, or pass the path of a folder of images")
+    # (and in `check_dataset` above, and in the names its error lists).
+    if path is not None: raise ValueError("path= names the .npz file of a named data set; for a folder of images pass only the folder")
+    return load_folder(name, 32 if image_size is None else image_size, color_mode or 'rgb', test_fraction, seed)
 
 # %% ../nbs/00_data.ipynb #80af6198
 def binarize(x,          # images with values in [0, 1]
