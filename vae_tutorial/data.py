@@ -480,7 +480,7 @@ def split_indices(y,                  # integer labels (n,); all equal for unlab
                   seed=0,             # seed of the draw: the same seed gives the same split
                  ) -> tuple:
     "Indices `(train, test)`: each class split at random in the ratio `test_fraction`, both splits non-empty and shuffled."
-    y = np.asarray(y); rng = np.random.default_rng(seed)
+    y = np.asarray(y); rng = np.random.default_rng(check_count(seed, 'seed', low=0))
     if len(y) < 2: raise ValueError(f"{len(y)} image(s) cannot be split into train and test; need at least 2")
     test_fraction = check_positive(test_fraction, 'test_fraction')
     if test_fraction >= 1: raise ValueError(f"test_fraction={test_fraction!r}; it must lie between 0 and 1, e.g. 0.2")
