@@ -89,7 +89,7 @@ def _image_array(x, what, shape=None) -> np.ndarray:
         hint = " — drop the alpha channel: x[..., :3]" if a.ndim == 4 and a.shape[-1] == 4 else " — for one image use x[None]" if a.ndim < 4 else ""
         raise ValueError(f"{what} have shape {a.shape}; expected {_layouts(shape)}{hint}")
     if shape is not None and images.shape[1:] != shape:
-        raise ValueError(f"{what} have shape {images.shape}; this model takes (n, {', '.join(map(str, shape))}): "
+        raise ValueError(f"{what} have shape {a.shape}; this model takes (n, {', '.join(map(str, shape))}): "
                          f"resize them or train a model for that shape")
     if len(images) == 0: raise ValueError(f"{what} are empty (shape {a.shape}); pass at least one image")
     if not (np.issubdtype(a.dtype, np.number) or a.dtype == bool) or np.issubdtype(a.dtype, np.complexfloating):

@@ -222,7 +222,7 @@ def plot_reconstructions(model,   # a trained VAE or CVAE
                         ) -> Figure:
     "Originals (top row) above their reconstructions through the mean of Q(z|X) (bottom row)."
     check_model(model, 'plot_reconstructions')
-    x = check_images(x)[:check_count(n, 'n')]
+    x = check_images(x, shape=model.image_shape)[:check_count(n, 'n')]
     fig = InlineFigure(figsize=(len(x) * 0.6, 1.6), layout='constrained')
     ax = fig.subplots()
     show_grid(ax, np.concatenate([x, model.reconstruct(x, _first(y, len(x)))]), len(x))
@@ -261,7 +261,7 @@ def plot_latent_scatter(model,           # a trained VAE or CVAE
                        ) -> Figure:
     "The encoder means of `x` in 2-D (PCA when latent_dim > 2), coloured by label."
     check_model(model, 'plot_latent_scatter')
-    x = check_images(x)[:check_count(max_points, 'max_points')]
+    x = check_images(x, shape=model.image_shape)[:check_count(max_points, 'max_points')]
     y = check_labels(np.asarray(y)[:len(x)], len(x))
     z, (xl, yl) = _pca_2d(model.encode(x, y if model.conditional else None)[0])
     fig = InlineFigure(figsize=(5.4, 4.4), layout='constrained')
