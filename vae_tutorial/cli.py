@@ -11,8 +11,9 @@ __all__ = ['CLI_ERRORS', 'HIDDEN_WARNINGS', 'RUN_FILES', 'demo_main', 'train_mai
 import sys, json, inspect, warnings, contextlib
 from pathlib import Path
 from fastcore.script import call_parse, store_true, anno_parser
-from .data import load, pick_per_class, check_dataset_name, atomic_path, DataFileError
+from .data import load_dataset, pick_per_class, check_dataset, atomic_path, DataFileError
 from .plots import save_image_grid
+from .checks import check_digits
 
 # %% ../nbs/07_cli.ipynb #eb60f911
 CLI_ERRORS = (ValueError, FileNotFoundError, DataFileError, OSError)  # always reported as one line
@@ -50,7 +51,7 @@ def check_png_out(out) -> Path:
 @call_parse
 def vae_tutorial_demo(
     out:str='digits.png',    # the PNG to write
-    dataset:str='mnist',     # mnist, fashion_mnist or binarized_mnist
+    dataset:str='mnist',     # a data set (mnist, fashion_mnist, binarized_mnist, cifar10, sprites) or a folder of images
     data:str=None,           # a .npz file or a folder holding it (default: $VAE_TUTORIAL_DATA, a download, or the bundled sample)
     per_class:int=10,        # images per class: one row per class
     seed:int=0,              # which test images to show; the same seed shows the same ones
@@ -58,9 +59,9 @@ def vae_tutorial_demo(
 ):
     "Load a data set, write a PNG grid of its test images (one row per class), and say what was done."
     with cli_errors('vae_tutorial_demo'):
-        check_dataset_name(dataset); check_png_out(out)
+        check_dataset(dataset); check_png_out(out)
         if per_class < 1: raise ValueError(f"--per_class {per_class}: expected 1 or more")
-        d = load(dataset, path=data, download=False if offline else None)
+        d = load_dataset(dataset, path=data, download=False if offline else None)
         print(d.describe())
         x, y = d.test
         if y is None:
@@ -99,9 +100,11 @@ def _summary(record, out) -> str:
     t, n, lines = record['test'], record['epochs'], []
     if t.get('conditional_accuracy'):
         acc = t['conditional_accuracy']
-        lines.append(f"Conditional accuracy {acc['overall']:.1%}: the share of generated digits a classifier reads as the digit asked for "
-                     f"(per digit 0-9: {' '.join(f'{a:.0%}' for a in acc['per_digit'])}); {out/'samples.png'} has one column per digit.")
-    bpd = f" ({t['bits_per_dim']:.3f} bits/dim)" if t['bits_per_dim'] is not None else ''
+        names = record['data']['class_names']
+        lines.append(f"Conditional accuracy {acc['overall']:.1%}: the share of generated images a classifier reads as the class asked for "
+                     f"(per class {names[0]}-{names[-1]}: {' '.join(f'{a:.0%}' for a in acc['per_digit'])}; the classifier reads "
+                     f"{acc['judge_on_real_test_images']:.0%} of real test images right); {out/'samples.png'} has one column per class.")
+    bpd = f" ({t['bits_per_dim']:.3f} bits/dim)" if t.get('bits_per_dim') is not None else ''
     lines.append(f"Test {'conditional ' * ('conditional_accuracy' in t)}ELBO {t['elbo']:.1f} nats/image{bpd} after {n} "
                  f"epoch{'s' * (n != 1)} in {record['seconds']:.0f} s; wrote {out}/{{{', '.join(RUN_FILES)}}}")
     return '\n'.join(lines)
@@ -111,15 +114,16 @@ def _summary(record, out) -> str:
 def vae_tutorial_train(
     model:str='vae',            # which model: vae, or cvae (conditioned on the label: it can draw the digit asked for)
     arch:str='conv',            # conv or dense
-    dataset:str='mnist',        # mnist, fashion_mnist or binarized_mnist
+    dataset:str='mnist',        # a data set (mnist, fashion_mnist, binarized_mnist, cifar10, sprites) or a folder of images, one sub-folder per class
     latent_dim:int=2,           # size of z: 2 for pictures of the latent space, 16-64 for quality
     epochs:int=20,              # passes over the training images (more on the bundled sample, which is small)
     out:str='runs/vae',         # the folder to write model.keras, history.json and the PNGs into
     data:str=None,              # a .npz file or a folder holding it (default: $VAE_TUTORIAL_DATA, a download, or the bundled sample)
+    image_size:int=0,           # a folder's images (or the sprites) are resized to this size (0: 32); named data sets keep theirs
     batch_size:int=128,         # images per step
     learning_rate:float=1e-3,   # Adam's step size
     beta:float=1.0,             # weight of the KL term: 1 is the ELBO, more is a β-VAE
-    likelihood:str='bernoulli', # bernoulli (pixels as coin flips) or gaussian (grey levels)
+    likelihood:str='auto',      # auto (bernoulli for the MNIST family, else continuous_bernoulli), bernoulli, continuous_bernoulli or gaussian
     seed:int=0,                 # seeds the weights, the shuffling and the binarization
     limit:int=0,                # train on the first N training images only, for quick demos (0: all)
     offline:store_true=False,   # never try to download
@@ -128,7 +132,7 @@ def vae_tutorial_train(
     "Train a VAE or CVAE, evaluate it on the test split, and write the model, its history and pictures into the --out folder."
     args = dict(locals())       # the arguments, as given, for history.json
     with cli_errors('vae_tutorial_train'):
-        check_dataset_name(dataset)
+        check_dataset(dataset)
         out = check_out_dir(out)
         from vae_tutorial.training import TrainConfig, run       # imports TensorFlow
         config = TrainConfig(**{k: v for k, v in args.items() if k != 'out'}, verbose=1 if sys.stdout.isatty() else 2)
@@ -144,23 +148,29 @@ def vae_tutorial_generate(
     out:str='samples.png',             # the PNG to write
     seed:int=0,                        # seed of z ~ N(0, I): the same seed gives the same images
     ncol:int=8,                        # images per row (at most n)
-    digit:int=None,                    # CVAE only: the digit to draw, 0-9 (default: random digits)
+    label:str=None,                    # CVAE only: the class to draw, by name (a sub-folder's name) or index (default: random classes)
+    digit:int=None,                    # CVAE only: the same for MNIST, by digit 0-9
 ):
-    "Draw new images from a trained model (of one digit, for a CVAE) and write them as a PNG grid."
+    "Draw new images from a trained model (of one class, for a CVAE) and write them as a PNG grid."
     with cli_errors('vae_tutorial_generate'):
         if n < 1: raise ValueError(f"--n {n}: expected 1 or more")
         if ncol < 1: raise ValueError(f"--ncol {ncol}: expected 1 or more")
+        if label is not None and digit is not None: raise ValueError(f"--label {label} and --digit {digit}: give one of them")
         check_png_out(out)
         from vae_tutorial.models import load_vae                  # imports TensorFlow
         vae = load_vae(model)
         where = Path(model)/'model.keras' if Path(model).is_dir() else Path(model)
-        print(f"Loaded {where}: {vae.name}, {vae.latent_dim}-D latent, {vae.likelihood} likelihood.")
-        if digit is not None and not vae.conditional:
-            raise ValueError(f"--digit {digit}: this is a plain VAE, which takes no labels; train one with --model cvae to choose the digit")
-        images = vae.sample(n, seed=seed) if digit is None else vae.generate(digit, n, seed=seed)
+        h, w, c = vae.image_shape
+        print(f"Loaded {where}: {vae.name}, {h}×{w} {'RGB' if c == 3 else 'grey'} images, {vae.latent_dim}-D latent, {vae.likelihood} likelihood.")
+        asked, flag = (label, '--label') if label is not None else (digit, '--digit')
+        if asked is not None and not vae.conditional:
+            raise ValueError(f"{flag} {asked}: this is a plain VAE, which takes no labels; train one with --model cvae to choose the class")
+        cls = None if asked is None else vae.class_index(label) if label is not None else int(check_digits(digit, vae.num_classes))
+        images = vae.sample(n, seed=seed) if cls is None else vae.generate(cls, n, seed=seed)
         path = save_image_grid(images, out, ncol=min(ncol, n))
-        what = f"samples from the prior (seed {seed})" if digit is None else f"images of the digit {digit} (seed {seed})"
+        what = f"samples from the prior (seed {seed})" if cls is None else f"images of class {vae.class_names[cls]!r} (seed {seed})"
         print(f"Wrote {path}: {n} {what}, {min(ncol, n)} per row.")
+
 
 # %% ../nbs/07_cli.ipynb #f100bab3
 def underscore_options(argv:list) -> list:

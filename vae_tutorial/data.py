@@ -61,7 +61,7 @@ class ImageData:
         "One line for a log: the data set, where it came from (a file or folder name, never a whole path), its split sizes and how they were made."
         where = {'path': 'the given path', 'env': '$VAE_TUTORIAL_DATA', 'keras': "Keras's cache or download",
                  'download': DOWNLOADED_FROM.get(self.name, 'a download'), 'sample': 'the bundled sample'}.get(self.source, self.source)
-        origin = f"the folder {Path(self.origin).name}/" if self.source == 'folder' else f"{where} ({Path(self.origin).name})"
+        origin = {'folder': f"the folder {Path(self.origin).name}/", 'generated': self.origin}.get(self.source, f"{where} ({Path(self.origin).name})")
         sizes = ' / '.join(f'{len(s.x):,} {k}' for k, s in self.splits.items())
         return f"Loaded {self.name} from {origin}: {sizes} images" + (f"; {self.note}." if self.note else ".")
 
@@ -573,9 +573,9 @@ def check_dataset(dataset) -> str:
     "`dataset` as a string if it names a data set in `DATASETS` or an existing folder; else one line listing the names."
     name = os.fspath(dataset) if isinstance(dataset, (str, os.PathLike)) else str(dataset)
     if name in DATASETS: return name
-    # ── SPRITES: the lead adds the procedural data set here too: if name == 'sprites': return name
+    if name == 'sprites': return name        # made on the fly by `vae_tutorial.sprites.make_sprites`
     if _looks_like_folder(name): check_dataset_folder(name); return name
-    raise ValueError(f"Unknown dataset {name!r}: choose one of {', '.join(DATASETS)}, or pass the path of a folder of images")
+    raise ValueError(f"Unknown dataset {name!r}: choose one of {', '.join(DATASETS)}, sprites, or pass the path of a folder of images")
 
 def load_dataset(dataset,             # a name in `DATASETS`, or the path of a folder of images
                  path=None,           # named data sets: an explicit .npz file or a folder holding it
@@ -595,9 +595,9 @@ def load_dataset(dataset,             # a name in `DATASETS`, or the path of a f
         if color_mode is not None and color_mode != ('rgb' if c == 3 else 'grayscale'):
             raise ValueError(f"color_mode={color_mode!r}: {name} images are {'colour' if c == 3 else 'grey'}; color_mode is for folders of images, leave it out")
         return load(name, path, download, timeout)
-    # ── SPRITES: the lead adds the procedural data set here, e.g.
-    # if name == 'sprites': from vae_tutorial.sprites import make_sprites; return make_sprites(...)
-    # (and in `check_dataset` above, and in the names its error lists).
+    if name == 'sprites':                     # the procedural colour set; image_size is its canvas
+        from vae_tutorial.sprites import make_sprites
+        return make_sprites(size=32 if image_size is None else _image_size(image_size)[0], seed=seed)
     if path is not None: raise ValueError("path= names the .npz file of a named data set; for a folder of images pass only the folder")
     return load_folder(name, 32 if image_size is None else image_size, color_mode or 'rgb', test_fraction, seed)
 

@@ -10,6 +10,7 @@ import numpy as np
 from .backend import keras, ops
 from .checks import IMAGE_SHAPE, check_image_shape, check_choice, check_images, check_codes, check_count, check_positive, check_digits, check_labels, check_model
 from .losses import Sampling, kl_to_standard_normal, bernoulli_log_likelihood, gaussian_log_likelihood
+from .losses import continuous_bernoulli_log_likelihood, continuous_bernoulli_mean
 from .networks import build_networks
 from .data import atomic_path
 
@@ -17,7 +18,7 @@ from .data import atomic_path
 __all__ = ['LIKELIHOODS', 'VAE', 'make_vae', 'ModelFileError', 'save_vae', 'load_vae', 'PRIORS', 'CVAE', 'make_cvae', 'build_density_vae', 'IWAE', 'make_iwae']
 
 # %% ../nbs/03_vae.ipynb #c8836e45
-LIKELIHOODS = ('bernoulli', 'gaussian')
+LIKELIHOODS = ('bernoulli', 'gaussian', 'continuous_bernoulli')   # how a decoder's logits score pixels: see 02_elbo
 
 def _batched(fn, n, batch_size):
     "Call `fn` on index slices covering `n` items, `batch_size` at a time, and join the NumPy results (arrays or tuples)."
@@ -36,7 +37,7 @@ class VAE(keras.Model):
                  encoder,                 # keras.Model: images → [mean, log_var]
                  decoder,                 # keras.Model: z → logits (n, H, W, C)
                  beta=1.0,                # weight of the KL term (1 = the ELBO; >1 = β-VAE)
-                 likelihood='bernoulli',  # 'bernoulli' (logits) or 'gaussian' (sigmoid mean, learned variance)
+                 likelihood='bernoulli',  # 'bernoulli' (0/1 pixels), 'continuous_bernoulli' (grey levels in [0, 1]) or 'gaussian' (learned variance)
                  seed=None,               # seed of the sampling layer's noise
                  **kwargs):               # passed to keras.Model (name, ...)
         super().__init__(**kwargs)
@@ -71,7 +72,11 @@ class VAE(keras.Model):
     def log_likelihood(self, x, logits):
         "log P(X|z) per image in nats, from the decoder's output `logits`."
         if self.likelihood == 'bernoulli': return bernoulli_log_likelihood(x, logits)
+        if self.likelihood == 'continuous_bernoulli': return continuous_bernoulli_log_likelihood(x, logits)
         return gaussian_log_likelihood(x, ops.sigmoid(logits), self.obs_log_var)
+    def pixel_means(self, logits):
+        "The image a decoder's `logits` stand for, E[x|z]: sigmoid(logits), or the continuous Bernoulli's mean (which is not λ)."
+        return continuous_bernoulli_mean(logits) if self.likelihood == 'continuous_bernoulli' else ops.sigmoid(logits)
 
     def call(self, inputs, training=None):
         x, y = self.split_inputs(inputs)
@@ -118,10 +123,10 @@ class VAE(keras.Model):
         return _batched(enc, len(x), batch_size)
 
     def decode(self, z, y=None, batch_size=1000) -> np.ndarray:
-        "Decoded images (n, H, W, C): the pixel means sigmoid(logits) in [0, 1] (given labels `y`, for a CVAE)."
+        "Decoded images (n, H, W, C): the pixel means E[x|z] in [0, 1] (`pixel_means`; given labels `y`, for a CVAE)."
         z, batch_size = check_codes(z, self.latent_dim), check_count(batch_size, 'batch_size')
         y = self.labels_for(y, len(z))
-        def dec(i): return ops.convert_to_numpy(ops.sigmoid(self.decoder(self.decoder_inputs(z[i], None if y is None else y[i]))))
+        def dec(i): return ops.convert_to_numpy(self.pixel_means(self.decoder(self.decoder_inputs(z[i], None if y is None else y[i]))))
         return _batched(dec, len(z), batch_size)
 
     def sample(self, n=64, seed=None, y=None) -> np.ndarray:
@@ -196,7 +201,7 @@ class CVAE(VAE):
     "A conditional VAE: `encoder` gives q(z|x,y), `decoder` gives p(x|z,y) logits, the prior p(z|y) is N(0, I) or learned."
     conditional = True
     networks = VAE.networks + ('prior_net',)
-    settings = VAE.settings + ('prior', 'num_classes')
+    settings = VAE.settings + ('prior', 'num_classes', 'class_names')
 
     def __init__(self,
                  encoder,                 # keras.Model: [images, one-hot] → [mean, log_var]
@@ -204,12 +209,17 @@ class CVAE(VAE):
                  prior='standard',        # 'standard' (N(0, I) for every digit) or 'learned' (p(z|y) from `prior_net`)
                  prior_net=None,          # keras.Model one-hot → [mean, log_var]; built when `prior='learned'` and None
                  num_classes=10,          # number of labels
+                 class_names=None,        # a readable name per label (a data set's `class_names`); default '0', '1', …
                  beta=1.0,                # weight of the KL term (1 = the conditional ELBO)
                  likelihood='bernoulli',  # 'bernoulli' (logits) or 'gaussian' (sigmoid mean, learned variance)
                  seed=None,               # seed of the sampling layer's noise
                  **kwargs):               # passed to keras.Model (name, ...)
         super().__init__(encoder, decoder, beta=beta, likelihood=likelihood, seed=seed, **kwargs)
         self.prior, self.num_classes = check_choice(prior, PRIORS, 'prior'), check_count(num_classes, 'num_classes', low=2)
+        names = tuple(map(str, range(self.num_classes))) if class_names is None else tuple(str(c) for c in class_names)
+        if len(names) != self.num_classes or len(set(names)) != len(names):
+            raise ValueError(f"class_names: {len(names)} names ({len(set(names))} distinct) for {self.num_classes} classes; give one distinct name per class")
+        self.class_names = names
         if self.prior == 'learned' and prior_net is None: prior_net = build_prior_net(self.latent_dim, self.num_classes)
         self.prior_net = prior_net if self.prior == 'learned' else None
 
@@ -244,9 +254,17 @@ class CVAE(VAE):
             seed = None if seed is None else seed + 1
         return super().sample(n, seed, y)
 
+    def class_index(self, label) -> int:
+        "The index of a class named by one of `class_names`, or given as its index (an int, or a string of digits)."
+        if isinstance(label, str) and label in self.class_names: return self.class_names.index(label)
+        if isinstance(label, str) and label.strip().isdigit(): label = int(label)
+        if isinstance(label, (int, np.integer)) and not isinstance(label, bool) and 0 <= label < self.num_classes: return int(label)
+        shown = ', '.join(self.class_names[:12]) + (', …' if self.num_classes > 12 else '')
+        raise ValueError(f"label {label!r} is not a class of this model: name one of {shown} or give an index 0-{self.num_classes - 1}")
+
     def generate(self, digit, n=16, seed=None) -> np.ndarray:
-        "Draw `n` images of `digit` (or one image per digit of an array): z from the prior p(z|y), decoded with that label."
-        d = check_digits(digit, self.num_classes)
+        "Draw `n` images of class `digit` (its index or name; or one image per class of an array): z from p(z|y), decoded with that label."
+        d = np.asarray(self.class_index(digit)) if isinstance(digit, str) else check_digits(digit, self.num_classes)
         digits = np.full(check_count(n, 'n'), int(d)) if d.ndim == 0 else d.reshape(-1)
         return self.sample(len(digits), seed, y=digits)
 
@@ -262,14 +280,16 @@ def make_cvae(arch='dense',            # 'conv' or 'dense'
               likelihood='bernoulli',  # 'bernoulli' or 'gaussian'
               hidden=None,             # encoder widths (the decoder mirrors them); None for the VAE's defaults
               seed=None,               # seed of the sampling noise
-              num_classes=10,          # number of labels
+              num_classes=None,        # number of labels; None: len(class_names), or 10
               image_shape=IMAGE_SHAPE, # (H, W, C) of the images it will take
+              class_names=None,        # a readable name per label (e.g. a data set's `class_names`); default '0', '1', …
              ) -> CVAE:
     "A `CVAE` whose encoder and decoder are `build_networks` of `arch` with the one-hot label as extra input."
     prior = check_choice(prior, PRIORS, 'prior')
+    if num_classes is None: num_classes = 10 if class_names is None else len(class_names)
     encoder, decoder = build_networks(arch, latent_dim, hidden, num_classes=check_count(num_classes, 'num_classes', low=2),
                                       image_shape=image_shape)
-    return CVAE(encoder, decoder, prior=prior, num_classes=num_classes, beta=beta, likelihood=likelihood, seed=seed,
+    return CVAE(encoder, decoder, prior=prior, num_classes=num_classes, class_names=class_names, beta=beta, likelihood=likelihood, seed=seed,
                 name=f'cvae_{arch}_{int(latent_dim)}d_{prior}')
 
 # %% ../nbs/05_evaluation.ipynb #57879c45

@@ -9,7 +9,7 @@ import numpy as np
 from .backend import keras
 
 # %% auto #0
-__all__ = ['VALIDATION_SEED', 'is_binary', 'TrainingDiverged', 'StopOnNaN', 'train_vae', 'MODELS', 'SAMPLE_IMAGE_PASSES', 'TrainConfig', 'epochs_for', 'RunRecord', 'run']
+__all__ = ['VALIDATION_SEED', 'is_binary', 'TrainingDiverged', 'StopOnNaN', 'train_vae', 'MODELS', 'FIXED_SIZE', 'SAMPLE_IMAGE_PASSES', 'TrainConfig', 'likelihood_for', 'epochs_for', 'RunRecord', 'run']
 
 # %% ../nbs/00_training.ipynb #30a9fdb7
 VALIDATION_SEED = 1   # the one fixed binarization of validation (and test) images, whatever the training seed
@@ -90,32 +90,34 @@ def train_vae(model,                 # a VAE (or CVAE) to train
     return history
 
 # %% ../nbs/07_cli.ipynb #5b78012b
-import time, tempfile
+import math, time, tempfile
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from .checks import check_choice, check_latent_dim, check_count, check_positive
-from .data import load, check_dataset_name, pick_per_class, binarize
+from .data import load_dataset, check_dataset, pick_per_class, binarize
 from .losses import nats_to_bits_per_dim
 from .networks import ARCHS
-from .models import make_vae, make_cvae, PRIORS
+from .models import make_vae, make_cvae, PRIORS, LIKELIHOODS
 from .plots import plot_history, plot_reconstructions, plot_samples, plot_digit_grid
 
 # %% ../nbs/07_cli.ipynb #387f258e
 MODELS = ('vae', 'cvae')   # the models `vae_tutorial_train` can build
+FIXED_SIZE = ('mnist', 'fashion_mnist', 'binarized_mnist', 'cifar10')   # data sets whose images have one size
 
 @dataclass
 class TrainConfig:
     "A training run, as `vae_tutorial_train` takes it; `check()` returns it checked, or raises one line naming the first bad value."
     model: str = 'vae'            # vae, or cvae (conditioned on the label)
     arch: str = 'conv'            # conv or dense
-    dataset: str = 'mnist'        # mnist, fashion_mnist or binarized_mnist
+    dataset: str = 'mnist'        # a data set (mnist, fashion_mnist, binarized_mnist, cifar10, sprites) or a folder of images
     latent_dim: int = 2           # size of z
     epochs: int = 20              # passes over the training images
     data: str | None = None       # a .npz file or a folder holding it (None: $VAE_TUTORIAL_DATA, a download, or the sample)
+    image_size: int = 0           # a folder's images (or the sprites) at this size; 0: 32 (named data sets keep their own)
     batch_size: int = 128         # images per step
     learning_rate: float = 1e-3   # Adam's step size
     beta: float = 1.0             # weight of the KL term
-    likelihood: str = 'bernoulli' # bernoulli or gaussian
+    likelihood: str = 'auto'      # auto, bernoulli, continuous_bernoulli or gaussian
     seed: int = 0                 # seeds the weights, the shuffling and the binarization
     limit: int = 0                # train on the first N training images only (0: all)
     offline: bool = False         # never try to download
@@ -123,21 +125,35 @@ class TrainConfig:
     verbose: int = 2              # Keras' progress output: 0 none, 1 a progress bar, 2 a line per epoch
 
     def check(self) -> 'TrainConfig':
-        check_choice(self.model, MODELS, 'model'); check_dataset_name(self.dataset)
+        check_choice(self.model, MODELS, 'model'); check_dataset(self.dataset)
         check_choice(self.arch, ARCHS, 'arch'); check_latent_dim(self.latent_dim)
-        check_choice(self.likelihood, ('bernoulli', 'gaussian'), 'likelihood'); check_choice(self.prior, PRIORS, 'prior')
+        check_choice(self.likelihood, ('auto', *LIKELIHOODS), 'likelihood'); check_choice(self.prior, PRIORS, 'prior')
         check_count(self.epochs, 'epochs'); check_count(self.batch_size, 'batch_size'); check_count(self.limit, 'limit', low=0)
         check_positive(self.learning_rate, 'learning_rate'); check_positive(self.beta, 'beta', allow_zero=True)
+        if check_count(self.image_size, 'image_size', low=0) and self.image_size < 8:
+            raise ValueError(f"image_size={self.image_size}; it must be 8 or more (e.g. 32 or 64)")
+        if self.image_size and self.dataset in FIXED_SIZE:
+            raise ValueError(f"--image_size is for a folder of images or the sprites; {self.dataset} images keep their own size")
         if self.model == 'cvae' and self.dataset == 'binarized_mnist':
             raise ValueError("--model cvae needs labels, and binarized_mnist has none for its training images; use --dataset mnist or fashion_mnist")
         if self.model == 'vae' and self.prior != 'standard': raise ValueError(f"prior={self.prior!r} is for --model cvae; a VAE's prior is N(0, I)")
         return self
 
+
 # %% ../nbs/07_cli.ipynb #c3e31f21
-def _make_model(c):
-    "The untrained model of a checked `TrainConfig`."
-    if c.model == 'cvae': return make_cvae(c.arch, c.latent_dim, prior=c.prior, beta=c.beta, likelihood=c.likelihood, seed=c.seed)
-    return make_vae(c.arch, c.latent_dim, beta=c.beta, likelihood=c.likelihood, seed=c.seed)
+def likelihood_for(likelihood, d) -> str:
+    "`likelihood`, with 'auto' resolved: Bernoulli for the MNIST family (nearly black-and-white), else the continuous Bernoulli."
+    if likelihood != 'auto': return likelihood
+    return 'bernoulli' if d.name in ('mnist', 'fashion_mnist', 'binarized_mnist') else 'continuous_bernoulli'
+
+def _make_model(c, d):
+    "The untrained model of a checked `TrainConfig` for the loaded data set `d` (its image shape and classes)."
+    kw = dict(beta=c.beta, likelihood=likelihood_for(c.likelihood, d), seed=c.seed, image_shape=d.image_shape)
+    if c.model == 'vae': return make_vae(c.arch, c.latent_dim, **kw)
+    if len(d.class_names) < 2:
+        raise ValueError(f"--model cvae needs labelled images of at least 2 classes, and {d.name} has {len(d.class_names) or 'no'} "
+                         f"class{'es' * (len(d.class_names) != 1)}: put the images in one sub-folder per class")
+    return make_cvae(c.arch, c.latent_dim, prior=c.prior, num_classes=len(d.class_names), class_names=d.class_names, **kw)
 
 def _training_data(c, d, conditional):
     "(x, y) to train on, and (name, x, y) to validate on, from the loaded data set `d`."
@@ -153,9 +169,10 @@ def epochs_for(epochs, n, source):
     "The epochs to train: as asked, except on the bundled sample (`source` 'sample'), where enough for about 40,000 image-passes."
     return max(epochs, min(100, SAMPLE_IMAGE_PASSES // n)) if source == 'sample' else epochs
 
+
 # %% ../nbs/07_cli.ipynb #371f7931
 def _test_metrics(model, d) -> dict:
-    "The test ELBO and its parts (nats per image), on one fixed binarization of grey test images for a Bernoulli model."
+    "The test ELBO and its parts (nats per image, and bits per dimension), on one fixed binarization of grey test images for a Bernoulli model."
     x_test, y_test = d.test
     binarized = model.likelihood == 'bernoulli' and not is_binary(x_test)
     x_eval = binarize(x_test, seed=VALIDATION_SEED) if binarized else x_test
@@ -163,28 +180,30 @@ def _test_metrics(model, d) -> dict:
     ev = model.evaluate(inputs, batch_size=1000, return_dict=True, verbose=0)
     nelbo = float(ev['reconstruction'] + ev['kl'])
     return {'elbo': -nelbo, 'loss': float(ev['loss']), 'reconstruction': float(ev['reconstruction']), 'kl': float(ev['kl']),
-            'bits_per_dim': float(nats_to_bits_per_dim(nelbo)) if model.likelihood == 'bernoulli' else None,
+            'bits_per_dim': float(nats_to_bits_per_dim(nelbo, math.prod(model.image_shape))), 'likelihood': model.likelihood,
             'images': len(x_test), 'binarized': f'binarize(x_test, seed={VALIDATION_SEED})' if binarized else 'no'}
 
 def _judge(model, d, say):
-    "Conditional accuracy of a CVAE on MNIST, judged by the cached classifier (or, on fewer images, one trained for this run)."
+    "How often a CVAE's images are read as the class asked for, by a classifier of the data set's own labelled images."
     from vae_tutorial.classifier import get_classifier, conditional_accuracy
-    if d.name != 'mnist': return None
-    if len(d.train.x) >= 60000: clf = get_classifier(*d.train, say=say)     # cached after its first training (about a minute)
-    else:                        # a smaller set (the bundled sample, a test copy): trained for this run, never cached
+    if d.train.y is None: return None
+    if d.name == 'mnist' and len(d.train.x) >= 60000: clf = get_classifier(*d.train, say=say)   # cached after its first training
+    else:                        # any other labelled set (a folder, the sprites, the bundled sample): trained for this run, never cached
         with tempfile.TemporaryDirectory() as t:
-            clf = get_classifier(*d.train, path=Path(t)/'classifier.keras', epochs=epochs_for(3, len(d.train.x) * 2, d.source),
-                                 say=lambda line: say(line.split('; saved it to')[0]))
+            epochs = epochs_for(3, len(d.train.x) * 2, d.source) if d.source == 'sample' else min(30, max(3, 20_000 // len(d.train.x)))
+            clf = get_classifier(*d.train, path=Path(t)/'classifier.keras', epochs=epochs, say=lambda line: say(line.split('; saved it to')[0]))
     acc = conditional_accuracy(model, clf, n_per_digit=100, seed=0)
-    return {'overall': acc['overall'], 'per_digit': acc['per_digit'].tolist()}
+    real = float((clf.predict(d.test.x, verbose=0).argmax(1) == d.test.y).mean())
+    return {'overall': acc['overall'], 'per_digit': acc['per_digit'].tolist(), 'judge_on_real_test_images': real}
 
 def _figures(model, history, d, seed) -> dict:
     "The run's pictures, by file name."
     x_test, y_test = d.test
     shown = pick_per_class(y_test, 1, len(d.class_names)) if y_test is not None else slice(0, 10)
     samples = plot_digit_grid(model, n_styles=8, seed=seed) if model.conditional else plot_samples(model, n=64, ncol=16, seed=seed)
-    recon = plot_reconstructions(model, x_test[shown], n=10, y=y_test[shown] if model.conditional else None)
+    recon = plot_reconstructions(model, x_test[shown][:10], n=10, y=y_test[shown][:10] if model.conditional else None)
     return {'samples.png': samples, 'reconstructions.png': recon, 'loss.png': plot_history(history)}
+
 
 # %% ../nbs/07_cli.ipynb #334003c0
 @dataclass
@@ -199,17 +218,19 @@ def run(config:TrainConfig,  # what to train, on what
        ) -> RunRecord:
     "Train and evaluate the model `config` describes and draw its pictures; nothing is written to disk."
     c = config.check()
-    keras.utils.set_random_seed(c.seed)
-    model = _make_model(c)
-    d = load(c.dataset, path=c.data, download=False if c.offline else None)
+    d = load_dataset(c.dataset, path=c.data, download=False if c.offline else None, image_size=c.image_size or None)
     say(d.describe())
+    keras.utils.set_random_seed(c.seed)
+    model = _make_model(c, d)
     (x, y), (val_name, x_val, y_val) = _training_data(c, d, model.conditional)
     epochs = epochs_for(c.epochs, len(x), d.source)
     if epochs != c.epochs: say(f"The bundled sample has only {len(x):,} training images: training for {epochs} epochs instead of {c.epochs}, "
                                f"enough to see the model learn, not the quality of a full run.")
-    kind = f"{c.arch} CVAE ({c.prior} prior, " if model.conditional else f"{c.arch} VAE ("
+    kind = f"{c.arch} CVAE ({c.prior} prior, {len(d.class_names)} classes, " if model.conditional else f"{c.arch} VAE ("
     binary = model.likelihood == 'bernoulli' and not is_binary(x)
-    say(f"Training a {kind}{c.latent_dim}-D latent, {c.likelihood} likelihood, β={c.beta:g}) on {len(x):,} images for {epochs} "
+    h, w, ch = model.image_shape
+    say(f"Training a {kind}{c.latent_dim}-D latent, {model.likelihood} likelihood, β={c.beta:g}) on {len(x):,} {h}×{w} "
+        f"{'RGB' if ch == 3 else 'grey'} images for {epochs} "
         f"epoch{'s' * (epochs != 1)}, validating on the {len(x_val):,} {val_name} images{', dynamically binarized' if binary else ''}:")
     start = time.time()
     labels = dict(y=y, y_val=y_val) if model.conditional else {}
@@ -219,5 +240,6 @@ def run(config:TrainConfig,  # what to train, on what
     test = _test_metrics(model, d)
     if model.conditional: test['conditional_accuracy'] = _judge(model, d, say)
     record = {'history': history.history, 'config': asdict(c), 'test': test, 'epochs': epochs, 'seconds': round(seconds, 1),
-              'train_images': len(x), 'validation': val_name, 'data': {'name': d.name, 'source': d.source, 'origin': Path(d.origin).name}}
+              'train_images': len(x), 'validation': val_name, 'data': {'name': d.name, 'source': d.source, 'origin': Path(d.origin).name,
+                       'image_shape': list(d.image_shape), 'class_names': list(d.class_names)}}
     return RunRecord(model, _figures(model, history, d, c.seed), record)
