@@ -99,20 +99,6 @@ def _checked(check, *args, **kwargs):
     try: return check(*args, **kwargs)
     except ValueError as e: raise DataFileError(str(e)) from None
 
-def _check_shaped_images(x, what, shape) -> np.ndarray:
-    "Images of shape (n, *`shape`) as float32 in [0, 1] (bytes 0-255 divided by 255), or a one-line `DataFileError`."
-    a = np.asarray(x)
-    if a.ndim != 4 or a.shape[1:] != tuple(shape):
-        raise DataFileError(f"{what} have shape {a.shape}; expected (n, {', '.join(map(str, shape))})")
-    if len(a) == 0: raise DataFileError(f"{what} are empty (shape {a.shape}); pass at least one image")
-    if np.issubdtype(a.dtype, np.integer) and a.dtype != bool:
-        if a.min() < 0 or a.max() > 255: raise DataFileError(f"{what} hold integers outside 0-255; expected bytes")
-        return a.astype(np.float32) / 255
-    if not np.issubdtype(a.dtype, np.floating): raise DataFileError(f"{what} have dtype {a.dtype}; expected bytes or floats in [0, 1]")
-    if not np.isfinite(a).all(): raise DataFileError(f"{what} contain NaN or infinite pixels; drop or repair them first")
-    if a.min() < 0 or a.max() > 1: raise DataFileError(f"{what} have values in [{a.min():g}, {a.max():g}]; expected [0, 1]")
-    return a.astype(np.float32)
-
 # %% ../nbs/00_data.ipynb #b5062b98
 DATA_ENV = 'VAE_TUTORIAL_DATA'       # names a folder holding the .npz files
 OFFLINE_ENV = 'VAE_TUTORIAL_OFFLINE' # set to 1 to never try a download
@@ -391,7 +377,6 @@ def _assemble(name, a, source, origin) -> ImageData:
     where = f'{origin}: '
     shape = IMAGE_SHAPES[name]
     def images(k):
-        if shape != (28, 28, 1): return _check_shaped_images(a[k], where + k, shape)
         x = _checked(check_images, a[k], where + k, bytes_ok=True)
         if x.shape[1:] != shape: raise DataFileError(f"{where}{k} have shape {x.shape}; expected (n, {', '.join(map(str, shape))})")
         return x

@@ -25,19 +25,6 @@ class InlineFigure(Figure):
         return buf.getvalue()
 
 # %% ../nbs/00_plots.ipynb #826b4bb9
-def _images(x,               # images (n, H, W, C), C = 1 or 3
-            what='images',   # how to name them in an error message
-            bytes_ok=False,  # accept integers 0-255 and scale them to [0, 1]?
-           ) -> np.ndarray:
-    "`check_images(x, what, bytes_ok)`; where that still takes only 28×28×1, also other sizes and colour, (n, H, W, 1 or 3) in [0, 1]."
-    try: return check_images(x, what, bytes_ok=bytes_ok)
-    except ValueError:
-        a = np.asarray(x)
-        if a.ndim != 4 or a.shape[-1] not in (1, 3) or not a.size or not np.issubdtype(a.dtype, np.number): raise
-        if bytes_ok and np.issubdtype(a.dtype, np.integer) and a.min() >= 0 and 1 < a.max() <= 255: a = a / 255.0
-        if not (np.isfinite(a).all() and a.min() >= 0 and a.max() <= 1): raise
-        return a.astype(np.float32)
-
 def _pad_for(h, w) -> int:
     "Pixels between tiles of h × w images: 2 for 28×28, growing with the size."
     return max(1, min(h, w) // 14)
@@ -48,7 +35,7 @@ def image_grid(x,         # images (n, H, W, 1) grey or (n, H, W, 3) RGB, as for
                scale=1,   # enlarge each pixel to scale x scale
               ) -> np.ndarray:
     "Tile images into one array in [0, 1], `ncol` per row: grey as 2-D ink (1 dark on 0 white), colour as (rows, cols, 3) RGB."
-    x, ncol, scale = _images(x, bytes_ok=True), check_count(ncol, 'ncol'), check_count(scale, 'scale')
+    x, ncol, scale = check_images(x, bytes_ok=True), check_count(ncol, 'ncol'), check_count(scale, 'scale')
     n, h, w, channels = x.shape
     pad = _pad_for(h, w) if pad is None else check_count(pad, 'pad', low=0)
     nrow = -(-n // ncol)
@@ -121,7 +108,7 @@ def latent_traversals(model,     # a trained VAE or CVAE (anything with `conditi
     if x is None: start = prior_mean
     else:
         x = np.asarray(x)
-        x = _images(x[None] if x.ndim < 4 else x, 'x')
+        x = check_images(x[None] if x.ndim < 4 else x, 'x')
         if len(x) != 1: raise ValueError(f"x holds {len(x)} images; pass one image to start from, e.g. x_test[0]")
         start = model.encode(x, y)[0][0]
     t = np.linspace(-span, span, steps, dtype=np.float32)

@@ -10,7 +10,7 @@ import numpy as np
 import ipywidgets as W
 from matplotlib.image import imsave
 from .checks import check_images, check_digits, check_count, check_positive, check_model
-from .plots import InlineFigure, _images, _draw_grid
+from .plots import InlineFigure, _draw_grid
 
 # %% auto #0
 __all__ = ['WIDGET_VIEW', 'to_png', 'Explorer', 'latent_explorer', 'digit_picker', 'interpolator', 'static_widget_outputs']
@@ -212,7 +212,7 @@ def _one_image(x,                 # one image
     ok = {shape, (1, *shape)} | ({shape[:2], (int(np.prod(shape)),)} if shape[-1] == 1 else set())
     if a.shape not in ok:
         raise ValueError(f"{what} has shape {a.shape}; pass one image {shape}" + (f" or {shape[:2]}" if shape[-1] == 1 else '') + ", e.g. x_test[0]")
-    return _images(a.reshape(1, *shape), what)
+    return check_images(a.reshape(1, *shape), what)
 
 def _path_ends(model, pair, y_a, y_b):
     "The encoder means of the two images (each with its own label, for a CVAE), and the labels (None for a VAE)."
