@@ -60,9 +60,9 @@ def sh(cmd, log):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--out', required=True, help='a scratch folder for the images, the run and the PNGs')
-    p.add_argument('--per_class', type=int, default=150)
+    p.add_argument('--per_class', type=int, default=200)
     p.add_argument('--image_size', type=int, default=32)
-    p.add_argument('--epochs', type=int, default=30)
+    p.add_argument('--epochs', type=int, default=40)
     p.add_argument('--min_share', type=float, default=0.8, help="the class's channel must dominate this share of coloured pixels")
     a = p.parse_args()
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
@@ -75,7 +75,7 @@ def main():
         print(f"{'PASS' if ok else 'FAIL'}  {what}")
     with open(out/'log.txt', 'w') as log:
         train, secs = sh(['vae_tutorial_train', '--dataset', str(folder), '--image_size', str(a.image_size), '--model', 'cvae',
-                          '--latent_dim', '4', '--epochs', str(a.epochs), '--out', str(run)], log)
+                          '--latent_dim', '4', '--epochs', str(a.epochs), '--batch_size', '32', '--out', str(run)], log)
         print(f"trained in {secs:.0f} s; its last lines:\n  " + '\n  '.join(train.strip().splitlines()[-2:]))
         h = json.loads((run/'history.json').read_text())
         check(list(h['data']['image_shape']) == [a.image_size, a.image_size, 3],

@@ -123,7 +123,7 @@ def vae_tutorial_train(
     batch_size:int=128,         # images per step
     learning_rate:float=1e-3,   # Adam's step size
     beta:float=1.0,             # weight of the KL term: 1 is the ELBO, more is a β-VAE
-    likelihood:str='auto',      # auto (bernoulli for the MNIST family, else continuous_bernoulli), bernoulli, continuous_bernoulli or gaussian
+    likelihood:str='auto',      # auto: bernoulli for digits, drawings and other mostly pure-valued pictures, continuous_bernoulli for photographs; or bernoulli, continuous_bernoulli, gaussian
     seed:int=0,                 # seeds the weights, the shuffling and the binarization
     limit:int=0,                # train on the first N training images only, for quick demos (0: all)
     offline:store_true=False,   # never try to download

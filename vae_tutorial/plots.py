@@ -368,10 +368,12 @@ def digit_grid(cvae,         # a trained CVAE
 def plot_digit_grid(cvae, n_styles=8, seed=0) -> Figure:
     "The `digit_grid`: rows share one style, columns are the digits 0-9."
     images, k = digit_grid(cvae, n_styles, seed), cvae.num_classes
-    fig = InlineFigure(figsize=(k * 0.55, n_styles * 0.55 + 0.35), layout='constrained')
     names = getattr(cvae, 'class_names', tuple(map(str, range(k))))
-    columns = f'digits 0-{k - 1}' if names == tuple(map(str, range(k))) else ', '.join(names)
-    show_grid(fig.subplots(), images, k, f'columns: {columns}; rows: one style z each ({cvae.prior} prior)')
+    digits = names == tuple(map(str, range(k)))
+    fig = InlineFigure(figsize=(max(k * 0.55, 3.6), n_styles * 0.55 + (0.35 if digits else 0.6)), layout='constrained')
+    title = (f'columns: digits 0-{k - 1}; rows: one style z each ({cvae.prior} prior)' if digits
+             else f"columns: {', '.join(names)}\nrows: one style z each ({cvae.prior} prior)")
+    show_grid(fig.subplots(), images, k, title)
     return fig
 
 # %% ../nbs/04_cvae.ipynb #ceb78919

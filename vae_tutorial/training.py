@@ -91,6 +91,7 @@ def train_vae(model,                 # a VAE (or CVAE) to train
 
 # %% ../nbs/07_cli.ipynb #5b78012b
 import math, time, tempfile
+import numpy as np
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from .checks import check_choice, check_latent_dim, check_count, check_positive
@@ -117,7 +118,7 @@ class TrainConfig:
     batch_size: int = 128         # images per step
     learning_rate: float = 1e-3   # Adam's step size
     beta: float = 1.0             # weight of the KL term
-    likelihood: str = 'auto'      # auto, bernoulli, continuous_bernoulli or gaussian
+    likelihood: str = 'auto'      # auto (`likelihood_for`), bernoulli, continuous_bernoulli or gaussian
     seed: int = 0                 # seeds the weights, the shuffling and the binarization
     limit: int = 0                # train on the first N training images only (0: all)
     offline: bool = False         # never try to download
@@ -142,9 +143,11 @@ class TrainConfig:
 
 # %% ../nbs/07_cli.ipynb #c3e31f21
 def likelihood_for(likelihood, d) -> str:
-    "`likelihood`, with 'auto' resolved: Bernoulli for the MNIST family (nearly black-and-white), else the continuous Bernoulli."
+    "`likelihood`, with 'auto' resolved: Bernoulli for mostly pure-valued pictures (the MNIST family, drawings), else the continuous Bernoulli."
     if likelihood != 'auto': return likelihood
-    return 'bernoulli' if d.name in ('mnist', 'fashion_mnist', 'binarized_mnist') else 'continuous_bernoulli'
+    if d.name in ('mnist', 'fashion_mnist', 'binarized_mnist'): return 'bernoulli'
+    x = d.train.x[:2000]
+    return 'continuous_bernoulli' if np.mean((x > 0) & (x < 1)) > 0.5 else 'bernoulli'   # photographs: grey levels nearly everywhere
 
 def _make_model(c, d):
     "The untrained model of a checked `TrainConfig` for the loaded data set `d` (its image shape and classes)."
