@@ -54,7 +54,7 @@ def parent(args):
     py = args.python or sys.executable
     probe = subprocess.run([py, '-c', 'import jax'], capture_output=True, text=True)
     if probe.returncode != 0:
-        print(f"skipped: JAX is not importable by {py}; `pip install jax` there (or pass --python) to run this check")
+        print(f"skipped: JAX is not importable by this Python ({Path(py).name}); `pip install jax` there (or pass --python) to run this check")
         sys.exit(77)
     mnist = load_mnist()
     x = binarize(mnist.train.x[:args.images], seed=0)

@@ -30,7 +30,7 @@ def build_classifier(num_classes=10,          # output classes
 
 def default_classifier_path(image_shape=IMAGE_SHAPE,  # (H, W, C) of the images it classifies
                            ) -> Path:
-    "Where `get_classifier` caches the classifier: mnist_classifier.keras (classifier_HxWxC.keras for other shapes) in $VAE_TUTORIAL_CACHE or ~/.cache/vae_tutorial/."
+    "Where `get_classifier` caches the classifier: mnist_classifier.keras (classifier_HxWxC.keras for other shapes) in `$VAE_TUTORIAL_CACHE` or `~/.cache/vae_tutorial/`."
     shape = check_image_shape(image_shape)
     name = 'mnist_classifier.keras' if shape == IMAGE_SHAPE else 'classifier_{}x{}x{}.keras'.format(*shape)
     return Path(os.environ.get(CACHE_ENV) or '~/.cache/vae_tutorial').expanduser() / name
