@@ -38,6 +38,15 @@ NPM_PACKAGES = {'mathjax': '3.2.2', '@jupyter-widgets/html-manager': '1.0.15'}
 MATHJAX_JS = 'mathjax/es5/tex-chtml-full.js'
 WIDGETS_JS = '@jupyter-widgets/html-manager/dist/embed.js'
 
+def _after_body() -> list:
+    "The HTML files `nbs/_quarto.yml` includes after the body of every page (include-after-body), read for the check."
+    import yaml
+    try: fmt = (yaml.safe_load((ROOT/'nbs'/'_quarto.yml').read_text(encoding='utf-8')) or {})['format']['html']
+    except (OSError, KeyError, TypeError): return []
+    incs = fmt.get('include-after-body') or []
+    return [(ROOT/'nbs'/f).read_text(encoding='utf-8') for f in ([incs] if isinstance(incs, str) else incs) if (ROOT/'nbs'/f).is_file()]
+QUARTO_AFTER_BODY = _after_body()
+
 def npm_cache() -> Path:
     "Where the npm packages go: $VAE_TUTORIAL_CACHE/npm, else ~/.cache/vae_tutorial/npm."
     base = os.environ.get('VAE_TUTORIAL_CACHE') or Path.home()/'.cache'/'vae_tutorial'
@@ -236,6 +245,12 @@ def _project(work: Path, notebooks):
     "A copy of the project's settings.ini and nbs/ (only `notebooks` of the .ipynb files) in `work`."
     work.mkdir(parents=True)
     shutil.copy2(ROOT/'settings.ini', work/'settings.ini')
+    extra = os.environ.get('DOCS_CHECK_EXTRA_PROCS', '').strip()   # preview a docs processor not yet in settings.ini
+    if extra:
+        ini = (work/'settings.ini').read_text(encoding='utf-8')
+        ini = re.sub(r'^(procs\s*=.*)$', lambda m: f'{m[1]} {extra}', ini, count=1, flags=re.MULTILINE)
+        (work/'settings.ini').write_text(ini, encoding='utf-8')
+        (work/'tools').symlink_to(ROOT/'tools')
     keep = {n.name for n in notebooks}
     shutil.copytree(ROOT/'nbs', work/'nbs', ignore=lambda d, names: [
         n for n in names if n in ('_proc', '_docs', '.ipynb_checkpoints') or n.startswith('.')
@@ -432,6 +447,8 @@ def main():
                 if 'application/vnd.jupyter.widget-state+json' in text:
                     head += WIDGETS_SCRIPT % ('_vendor/@jupyter-widgets/html-manager/dist/', f'_vendor/{WIDGETS_JS}')
                 text = text.replace('</head>', head + '</head>', 1)
+                for inc in QUARTO_AFTER_BODY:   # what _quarto.yml adds to every page on the site
+                    text = text.replace('</body>', inc + '</body>', 1)
             text = re.sub(r'<html([^>]*)>', lambda m: f'<html{m[1]} data-expected-title="{html.escape(expected[stem])}">', text, count=1)
             text = text.replace('</body>', CHECK_JS + '</body>', 1) if '</body>' in text else text + CHECK_JS
             page.write_text(text, encoding='utf-8')
