@@ -29,7 +29,8 @@ CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run
                   '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost',
                   # MathJax and the widget manager are served from the npm cache as file:// URLs (fonts included)
                   '--allow-file-access-from-files']
-SHOT_SIZE = '1280,2400'   # every page gets a screenshot, OUT/<page>.png: the top 2400 px at 1280 px wide
+SHOT_WIDTH, SHOT_MAX_HEIGHT = 1280, 16000   # every page gets a screenshot, OUT/<page>.png: the whole page, 1280 px wide
+                                            # (pages longer than 16000 px are cut there: Chromium's limit for one image)
 
 # MathJax 3 and the widget manager come from the npm registry at check time, into a cache that is never committed.
 # Quarto 1.x loads MathJax through Pandoc's default URL https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml-full.js,
@@ -129,7 +130,8 @@ CHECK_JS = r"""
     });
     var res = {title: document.title, want: want, h1: h1s.slice(0, 3), has_title: want !== '' && h1s.indexOf(want) >= 0,
                images: imgs, errors: errors, notes: notes, math: mathResult(), widgets: widgetResult(),
-               page_errors: (window.__docsCheckWidgetErrors || []).slice(0, 10)};
+               page_errors: (window.__docsCheckWidgetErrors || []).slice(0, 10),
+               height: Math.max(document.documentElement.scrollHeight, document.body.scrollHeight)};
     var pre = document.createElement('pre');
     pre.id = 'docs-check-result'; pre.style.display = 'none';
     pre.textContent = JSON.stringify(res);
@@ -493,16 +495,16 @@ def main():
                     reasons.append(e)
             notes.append(f'weight {weights[stem]["total"] / 1e6:.2f} MB')
             results.append((stem, not reasons, reasons, notes))
-            shots.append((stem, url, profile))
-        # every page gets a screenshot (two Chromium processes at a time)
+            shots.append((stem, url, profile, min(SHOT_MAX_HEIGHT, max(800, int(res.get('height') or 2400)))))
+        # every page gets a screenshot of its whole length (two Chromium processes at a time)
         from concurrent.futures import ThreadPoolExecutor
         def shoot(item):
-            stem, url, profile = item
+            stem, url, profile, height = item
             shot = out/f'{stem}.png'
             if shot.exists(): shot.unlink()
             try:
                 chromium(exe, [f'--user-data-dir={profile}-shot', f'--virtual-time-budget={args.budget}',
-                               f'--window-size={SHOT_SIZE}', f'--screenshot={shot}', url], args.timeout)
+                               f'--window-size={SHOT_WIDTH},{height}', f'--screenshot={shot}', url], args.timeout)
             except subprocess.TimeoutExpired: pass
             return stem, shot.exists()
         with ThreadPoolExecutor(2) as ex: shot_ok = dict(ex.map(shoot, shots))

@@ -7,7 +7,7 @@ hand-written nbs/sidebar.yml (01-06 and 08 today). The links are repository-rela
     https://colab.research.google.com/github/{user}/{repo}/blob/{branch}/{nbs_path}/03_vae.ipynb
     https://mybinder.org/v2/gh/{user}/{repo}/{branch}?labpath={nbs_path}%2F03_vae.ipynb
 
-`ColabBinderLinks` is an nbdev docs processor (settings.ini `procs`): it puts the two badges under the page title
+`ColabBinderLinks` is an nbdev docs processor (settings.ini `procs`): it puts the two links under the page title
 when the docs are built, so no notebook carries them. Checking, from the repository root:
 
     python tools/docs_links.py            # every link's target is tracked by git: the notebook, .binder/ files
@@ -20,8 +20,6 @@ from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 BINDER_FILES = ('.binder/requirements.txt', '.binder/runtime.txt')
-COLAB_BADGE = 'https://colab.research.google.com/assets/colab-badge.svg'
-BINDER_BADGE = 'https://mybinder.org/badge_logo.svg'
 
 def settings(root=ROOT) -> dict:
     "settings.ini's [DEFAULT] section."
@@ -54,10 +52,9 @@ def notebook_links(name: str, cfg: dict) -> dict:
             'binder': f'https://mybinder.org/v2/gh/{user}/{repo}/{branch}?labpath={quote(path, safe="")}'}
 
 def links_markdown(name: str, cfg: dict) -> str:
-    "The Markdown the processor puts under the title: two badges."
+    "The Markdown the processor puts under the title: two plain links (no remote badge images, so nothing to load)."
     l = notebook_links(name, cfg)
-    return (f'[![Open in Colab]({COLAB_BADGE})]({l["colab"]}) '
-            f'[![Launch Binder]({BINDER_BADGE})]({l["binder"]})')
+    return f'**Run this notebook yourself:** [Open in Colab]({l["colab"]}) · [Launch Binder]({l["binder"]})
 
 try:
     from nbdev.process import Processor
@@ -65,7 +62,7 @@ try:
 except ImportError: Processor = object   # the check below needs neither
 
 class ColabBinderLinks(Processor):
-    "nbdev docs processor: under the title of each tutorial page, badges linking to its notebook on Colab and Binder."
+    "nbdev docs processor: under the title of each tutorial page, links to its notebook on Colab and Binder."
     def begin(self):
         name = Path(getattr(self.nb, 'path_', '') or '').name
         try: cfg, wanted = settings(Path.cwd()), tutorial_notebooks(Path.cwd())
