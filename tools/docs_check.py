@@ -37,6 +37,13 @@ SHOT_WIDTH, SHOT_MAX_HEIGHT = 1280, 16000   # every page gets a screenshot, OUT/
 # i.e. the newest 3.x, which is 3.2.2 (the last 3.x release); the widget manager is the one for ipywidgets 8.
 NPM_PACKAGES = {'mathjax': '3.2.2', '@jupyter-widgets/html-manager': '1.0.15'}
 MATHJAX_JS = 'mathjax/es5/tex-chtml-full.js'
+
+def _quarto_mathjax_version():
+    "The MathJax version pinned in nbs/_quarto.yml (html-math-method url ...mathjax@X.Y.Z...), or None."
+    try: m = re.search(r'mathjax@(\d+\.\d+\.\d+)', (ROOT/'nbs'/'_quarto.yml').read_text(encoding='utf-8'))
+    except OSError: return None
+    return m and m[1]
+if _quarto_mathjax_version(): NPM_PACKAGES['mathjax'] = _quarto_mathjax_version()   # one pin, the site's
 WIDGETS_JS = '@jupyter-widgets/html-manager/dist/embed.js'
 
 def _after_body() -> list:
