@@ -54,7 +54,7 @@ def notebook_links(name: str, cfg: dict) -> dict:
 def links_markdown(name: str, cfg: dict) -> str:
     "The Markdown the processor puts under the title: two plain links (no remote badge images, so nothing to load)."
     l = notebook_links(name, cfg)
-    return f'**Run this notebook yourself:** [Open in Colab]({l["colab"]}) · [Launch Binder]({l["binder"]})
+    return f'**Run this notebook yourself:** [Open in Colab]({l["colab"]}) · [Launch Binder]({l["binder"]})'
 
 try:
     from nbdev.process import Processor
