@@ -29,8 +29,8 @@ CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run
                   '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost',
                   # MathJax and the widget manager are served from the npm cache as file:// URLs (fonts included)
                   '--allow-file-access-from-files']
-SHOT_WIDTH, SHOT_MAX_HEIGHT = 1280, 16000   # every page gets a screenshot, OUT/<page>.png: the whole page, 1280 px wide
-                                            # (pages longer than 16000 px are cut there: Chromium's limit for one image)
+SHOT_WIDTH, SHOT_HEIGHT = 1280, 4000   # every page gets a screenshot, OUT/<page>.png: its top 4000 px, 1280 px wide
+                                       # (whole pages, up to 16000 px, tripled the check's time)
 
 # MathJax 3 and the widget manager come from the npm registry at check time, into a cache that is never committed.
 # Quarto 1.x loads MathJax through Pandoc's default URL https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml-full.js,
@@ -387,6 +387,7 @@ def main():
     p.add_argument('--out', default=None, help='folder for the screenshots and the HTML pages (default: a temporary one, removed)')
     p.add_argument('--budget', type=int, default=8000, help='virtual time per page, ms (default 8000)')
     p.add_argument('--timeout', type=int, default=120, help='wall-clock limit per Chromium run, s (default 120)')
+    p.add_argument('--jobs', type=int, default=2, help='Chromium processes at a time (default 2)')
     p.add_argument('--no_npm', action='store_true', help='skip the MathJax and widget checks (no npm install)')
     p.add_argument('--n_workers', type=int, default=1, help='processes for nbdev processing (default 1)')
     args = p.parse_args()
@@ -408,6 +409,7 @@ def main():
         sources = sorted(p for p in (ROOT/'nbs').glob('*.ipynb') if not p.name.startswith(('_', '.')))
         print(f'== nbdev processing of {len(sources)} notebooks (nbdev.serve.proc_nbs)', flush=True)
         processed_nbs, proc_errors = process_with_nbdev(tmp, sources, args.n_workers)
+        print(f'== nbdev processing done ({time.time() - t0:.0f} s)', flush=True)
 
         pages = tmp/'pages'; pages.mkdir()
         expected, failed_early = {}, {}
@@ -441,13 +443,10 @@ def main():
             if vendor.is_symlink() or vendor.exists(): vendor.unlink() if vendor.is_symlink() else shutil.rmtree(vendor)
             if mods is not None: vendor.symlink_to(mods, target_is_directory=True)
 
-        print(f'== headless Chromium ({exe})', flush=True)
-        for stem in sorted(set(todo) | set(failed_early)):
-            if stem in failed_early:
-                results.append((stem, False, failed_early[stem], [])); continue
+        print(f'== headless Chromium ({exe}), {args.jobs} pages at a time ({time.time() - t0:.0f} s)', flush=True)
+        for stem in todo:   # add MathJax, the widget manager and the check's script to each page
             page = out/'html'/f'{stem}.html'
-            if not page.exists():
-                results.append((stem, False, ['nbconvert wrote no HTML'], [])); continue
+            if not page.exists(): continue
             text = page.read_text(encoding='utf-8')
             weights[stem] = page_weight(text, page.parent)
             if mods is not None:   # MathJax 3 (Quarto's), and the widget manager when the page embeds widget state
@@ -460,14 +459,28 @@ def main():
                     text = text.replace('</body>', inc + '</body>', 1)
             text = re.sub(r'<html([^>]*)>', lambda m: f'<html{m[1]} data-expected-title="{html.escape(expected[stem])}">', text, count=1)
             text = text.replace('</body>', CHECK_JS + '</body>', 1) if '</body>' in text else text + CHECK_JS
+            # an anchor at the first widget view, so that a screenshot can open the page there (OUT/<page>-widget.png)
+            text = text.replace('<script type="application/vnd.jupyter.widget-view+json">',
+                                '<a id="docs-check-widget"></a><script type="application/vnd.jupyter.widget-view+json">', 1)
             page.write_text(text, encoding='utf-8')
-            url = page.as_uri()
-            profile = tmp/f'profile-{stem}'
-            try:
-                rc, dom = chromium(exe, [f'--user-data-dir={profile}', f'--virtual-time-budget={args.budget}',
-                                         '--dump-dom', url], args.timeout)
-            except subprocess.TimeoutExpired:
+        from concurrent.futures import ThreadPoolExecutor
+        def dump(stem):
+            try: return stem, chromium(exe, [f'--user-data-dir={tmp}/profile-{stem}', f'--virtual-time-budget={args.budget}',
+                                             '--dump-dom', (out/'html'/f'{stem}.html').as_uri()], args.timeout)
+            except subprocess.TimeoutExpired: return stem, None
+        with ThreadPoolExecutor(args.jobs) as ex:
+            doms = dict(ex.map(dump, [s for s in todo if (out/'html'/f'{s}.html').exists()]))
+        print(f'== pages opened ({time.time() - t0:.0f} s)', flush=True)
+        for stem in sorted(set(todo) | set(failed_early)):
+            if stem in failed_early:
+                results.append((stem, False, failed_early[stem], [])); continue
+            page = out/'html'/f'{stem}.html'
+            if stem not in doms:
+                results.append((stem, False, ['nbconvert wrote no HTML'], [])); continue
+            url, profile = page.as_uri(), tmp/f'profile-{stem}'
+            if doms[stem] is None:
                 results.append((stem, False, [f'Chromium did not finish within {args.timeout} s'], [])); continue
+            rc, dom = doms[stem]
             m = re.search(r'<pre id="docs-check-result"[^>]*>(.*?)</pre>', dom, flags=re.DOTALL)
             if not m:
                 results.append((stem, False, [f'the page never finished loading (Chromium exit {rc})'], [])); continue
@@ -502,23 +515,25 @@ def main():
                     reasons.append(e)
             notes.append(f'weight {weights[stem]["total"] / 1e6:.2f} MB')
             results.append((stem, not reasons, reasons, notes))
-            shots.append((stem, url, profile, min(SHOT_MAX_HEIGHT, max(800, int(res.get('height') or 2400)))))
-        # every page gets a screenshot of its whole length (two Chromium processes at a time)
-        from concurrent.futures import ThreadPoolExecutor
+            shots.append((stem, url, profile, min(SHOT_HEIGHT, max(800, int(res.get('height') or SHOT_HEIGHT)))))
+            if res['widgets']['views']: shots.append((f'{stem}-widget', url + '#docs-check-widget', profile, 1400))
+        # every page gets a screenshot of its top; pages with a widget view one more, opened at the first view
         def shoot(item):
             stem, url, profile, height = item
             shot = out/f'{stem}.png'
             if shot.exists(): shot.unlink()
             try:
-                chromium(exe, [f'--user-data-dir={profile}-shot', f'--virtual-time-budget={args.budget}',
+                chromium(exe, [f'--user-data-dir={profile}-shot-{stem}', f'--virtual-time-budget={args.budget}',
                                f'--window-size={SHOT_WIDTH},{height}', f'--screenshot={shot}', url], args.timeout)
             except subprocess.TimeoutExpired: pass
             return stem, shot.exists()
-        with ThreadPoolExecutor(2) as ex: shot_ok = dict(ex.map(shoot, shots))
+        with ThreadPoolExecutor(args.jobs) as ex: shot_ok = dict(ex.map(shoot, shots))
+        print(f'== screenshots taken ({time.time() - t0:.0f} s)', flush=True)
         for i, (stem, ok, reasons, notes) in enumerate(results):
-            if stem in shot_ok:
-                if shot_ok[stem]: notes.append(f'screenshot {stem}.png')
-                else: results[i] = (stem, False, reasons + ['screenshot not written'], notes)
+            for name in (stem, f'{stem}-widget'):
+                if name not in shot_ok: continue
+                if shot_ok[name]: notes.append(f'screenshot {name}.png')
+                else: results[i] = (stem, False, reasons + [f'screenshot {name}.png not written'], notes)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)   # with --out, the pages and screenshots are kept there
 
