@@ -143,6 +143,13 @@ CHECK_JS = r"""
     pre.id = 'docs-check-result'; pre.style.display = 'none';
     pre.textContent = JSON.stringify(res);
     document.body.appendChild(pre);
+    var anchor = location.hash === '#docs-check-widget' && document.getElementById('docs-check-widget');
+    if (anchor) {   // the widget screenshot: hide the cells above the widget's (and the one before it), so it shows on top
+      var cells = Array.prototype.slice.call(document.querySelectorAll('.jp-Cell'));
+      var at = cells.findIndex(function (c) { return c.contains(anchor); });
+      cells.forEach(function (c, i) { if (i < at - 1) c.style.display = 'none'; });
+      window.scrollTo(0, 0);
+    }
   }
   // Math: formulas typeset (mjx-container), TeX errors (formatError and mjx-merror nodes), and delimiters left in
   // the prose of Markdown cells (an unmatched $ or \( shows as source to the reader).
