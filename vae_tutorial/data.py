@@ -543,7 +543,7 @@ def load_folder(folder,                     # a folder of images, or of one sub-
                                 "their labels stay unused", ImageFolderWarning, stacklevel=2)
     tr, te = split_indices(y, test_fraction, seed)
     pct = round(100 * test_fraction)
-    note = (f"{h}×{w} {'RGB' if color_mode == 'rgb' else 'grey'}, " + (f"{len(class_names)} classes, " if labelled else "unlabelled, ")
+    note = (f"{h}×{w} {'RGB' if color_mode == 'rgb' else 'grey'}, " + (f"{len(class_names)} class{'es' * (len(class_names) != 1)}, " if labelled else "unlabelled, ")
             + f"split {100 - pct}/{pct}{' per class' if labelled else ''} with seed {seed}")
     def part(i): return Split(x[i], y[i] if labelled else None)
     p = p.resolve()
