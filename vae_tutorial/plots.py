@@ -425,7 +425,6 @@ def plot_collapse(models,         # {name: trained VAE}, compared side by side
                  ) -> Figure:
     "Two panels: KL per latent dimension and activity per dimension (log scale), each model's dimensions sorted by KL: the x-axis is a rank."
     from vae_tutorial.evaluate import kl_per_dimension, activity   # at call time: importing this module starts no TensorFlow
-    from matplotlib.ticker import MaxNLocator
     fig = InlineFigure(figsize=(10, 3.8), layout='constrained')
     a1, a2 = fig.subplots(1, 2)
     width = 0.8 / len(models)
@@ -442,6 +441,6 @@ def plot_collapse(models,         # {name: trained VAE}, compared side by side
     a2.set(xlabel='rank by KL (the order on the left)', ylabel=r'activity Cov$_x$(E$_q$[z$_j$])',
            title=f'Activity of the same dimensions (active: > {threshold})')
     for a in (a1, a2):
-        a.xaxis.set_major_locator(MaxNLocator(integer=True)); a.set_xlim(0.3, len(kl) + 0.7)
+        a.set_xticks(np.arange(1, len(kl) + 1, max(1, len(kl) // 16))); a.set_xlim(0.3, len(kl) + 0.7)   # ranks from 1
         a.legend(fontsize=8, loc='upper center', bbox_to_anchor=(0.5, -0.2), ncol=len(models), frameon=False)
     return fig
