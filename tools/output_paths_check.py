@@ -45,11 +45,12 @@ def machine_strings(root=ROOT) -> list:
 
 def findings_in(text, extra=()) -> list:
     "Each offending piece of `text`: (what, matched text)."
-    found = []
-    for s in extra:
-        if s in text: found.append(('machine path', s))
+    found, mine = [], []
+    for s in extra:   # the whole path, not a piece of a longer name: '/root' is not found in '/rootfs' or 'a/root'
+        for m in re.finditer(rf'(?<![\w.~/-]){re.escape(s)}(?![\w.-])', text):
+            found.append(('machine path', m.group())); mine.append(m.span())
     for m in ABSOLUTE.finditer(text):
-        if not any(m.group().startswith(s) for s in extra): found.append(('absolute path', m.group()))
+        if not any(a <= m.start() < b for a, b in mine): found.append(('absolute path', m.group()))
     for rx, what in FIXED:
         for m in rx.finditer(text): found.append((what, m.group()))
     return found
@@ -107,6 +108,7 @@ def self_test() -> int:
                'data in ../shared/data', "on this project's machines", 'version 0.1 (abc123+dirty)',
                f'checkout at {ROOT}/nbs']
     clean = ['https://example.com/home/page and http://localhost:8000/tmp/x', 'relative a/tmp/b and ~/.cache/vae',
+             f'{home}fs and a{home} are other names',
              'x = 3/tmp', 'the data folder VAE_TUTORIAL_DATA', 'plus dirty work']
     cells = [{'cell_type': 'code', 'source': 'print()', 'metadata': {}, 'execution_count': 1,
               'outputs': [{'output_type': 'stream', 'name': 'stdout', 'text': [t + '\n']}]} for t in planted + clean]
