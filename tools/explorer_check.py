@@ -33,10 +33,11 @@ TOLERANCE = 1 / 255   # canvas vs Python decode, per pixel on [0, 1]: 8-bit stor
 
 DRIVER = r"""
 <script>
+// Runs in the load event: by then the sheets (data: URLs) are loaded, so every move draws at once. No virtual time,
+// so performance.now() is the real clock.
 window.addEventListener('load', function () {
-  var sheets = Array.prototype.map.call(document.querySelectorAll('.vae-static-explorer .vse-sheet'), function (im) { return im.decode(); });
-  Promise.all(sheets).then(function () {
-    var out = [];
+  var out = [];
+  try {
     document.querySelectorAll('.vae-static-explorer').forEach(function (root, e) {
       var canvas = root.querySelector('canvas'), ctx = canvas.getContext('2d');
       var inputs = Array.prototype.slice.call(root.querySelectorAll('[data-name]'));
@@ -45,22 +46,19 @@ window.addEventListener('load', function () {
       function size(el) { return el.tagName === 'SELECT' ? el.options.length : Number(el.max) + 1; }
       out.push({explorer: e, id: root.id, move: null, state: state(), pixels: pixels(), ms: null, tile: Number(root.dataset.tile)});
       inputs.forEach(function (el) {
-        var n = size(el), targets = [n - 1, 0, Math.floor(n / 2), (Number(el.value) + 1) % n];
+        var n = size(el), targets = [n - 1, 0, Math.floor(n / 2), (Math.floor(n / 2) + 1) % n];
         targets.forEach(function (k) {
           var t0 = performance.now();
           el.value = String(k);
-          el.dispatchEvent(new Event('input', {bubbles: true}));
+          el.dispatchEvent(new Event('input', {bubbles: true}));   // what a drag or a click fires
           var ms = performance.now() - t0;
           out.push({explorer: e, id: root.id, move: el.dataset.name, state: state(), pixels: pixels(), ms: ms, tile: Number(root.dataset.tile)});
         });
       });
     });
-    var pre = document.createElement('pre'); pre.id = 'explorer-check'; pre.textContent = JSON.stringify(out);
-    document.body.appendChild(pre);
-  }, function (err) {
-    var pre = document.createElement('pre'); pre.id = 'explorer-check'; pre.textContent = JSON.stringify({error: String(err)});
-    document.body.appendChild(pre);
-  });
+  } catch (err) { out = {error: String(err)}; }
+  var pre = document.createElement('pre'); pre.id = 'explorer-check'; pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
 });
 </script>
 """
@@ -69,7 +67,7 @@ def drive(exe, page: Path, tmp: Path, timeout=180) -> list:
     "Open `page` (with the driver added) in headless Chromium; the records of every move, or raise RuntimeError."
     driven = page.with_name(page.stem + '.driven.html')
     driven.write_text(page.read_text(encoding='utf-8').replace('</body>', DRIVER + '</body>'), encoding='utf-8')
-    rc, dom = chromium(exe, [f'--user-data-dir={tmp}/profile-{page.stem}', '--virtual-time-budget=20000', '--dump-dom', driven.as_uri()], timeout)
+    rc, dom = chromium(exe, [f'--user-data-dir={tmp}/profile-{page.stem}', '--dump-dom', driven.as_uri()], timeout)
     m = re.search(r'<pre id="explorer-check">(.*?)</pre>', dom, flags=re.DOTALL)
     if not m: raise RuntimeError(f'{page.name}: the driver reported nothing (Chromium exit status {rc})')
     import html
@@ -80,7 +78,7 @@ def drive(exe, page: Path, tmp: Path, timeout=180) -> list:
 def explorers_only(page: Path, dst: Path, moves: dict):
     "A page with only the explorers of `page` (their HTML and scripts), each control set by `moves` (name → index): for a screenshot."
     text = page.read_text(encoding='utf-8')
-    parts = re.findall(r'(<div class="vae-static-explorer".*?</script>\s*</div>\s*<script>.*?</script>)', text, flags=re.DOTALL)
+    parts = re.findall(r'(<div[^>]*\bclass="vae-static-explorer".*?</script>\s*</div>\s*<script>.*?</script>)', text, flags=re.DOTALL)
     setter = ('<script>window.addEventListener("load", function () { var moves = ' + json.dumps(moves) + ';'
               'document.querySelectorAll(".vae-static-explorer [data-name]").forEach(function (el) {'
               ' if (el.dataset.name in moves) { el.value = String(Math.min(moves[el.dataset.name], el.tagName === "SELECT" ? el.options.length - 1 : Number(el.max)));'
@@ -125,13 +123,17 @@ def python_page(tmp: Path):
 
 def sheets_of(page: Path) -> dict:
     "{root id: (spec, sheet as an array)} of every static explorer on a built page, read from the page itself."
-    import numpy as np
+    import html, numpy as np
     from PIL import Image
     text, out = page.read_text(encoding='utf-8'), {}
-    for m in re.finditer(r'<div class="vae-static-explorer" id="(vse-[0-9a-f]+)".*?src="data:image/png;base64,([A-Za-z0-9+/=]+)".*?'
-                         r'<script type="application/json" class="vse-spec">(.*?)</script>', text, flags=re.DOTALL):
-        import html
-        out[m[1]] = (json.loads(html.unescape(m[3])), np.asarray(Image.open(io.BytesIO(base64.b64decode(m[2]))), np.float32) / 255)
+    roots = list(re.finditer(r'<div[^>]*\bclass="vae-static-explorer"[^>]*>', text))
+    for k, m in enumerate(roots):
+        chunk = text[m.start():roots[k + 1].start() if k + 1 < len(roots) else len(text)]
+        uid = re.search(r'\bid="(vse-[0-9a-f]+)"', m[0])
+        png = re.search(r'<img[^>]*\bsrc="data:image/png;base64,([A-Za-z0-9+/=]+)"', chunk)
+        spec = re.search(r'<script[^>]*\bclass="vse-spec"[^>]*>(.*?)</script>', chunk, flags=re.DOTALL)
+        if not (uid and png and spec): continue
+        out[uid[1]] = (json.loads(html.unescape(spec[1])), np.asarray(Image.open(io.BytesIO(base64.b64decode(png[1]))), np.float32) / 255)
     return out
 
 def main():
