@@ -1,0 +1,244 @@
+#!/usr/bin/env python
+"""Do the kernel-free explorers move, and show the right digit? Headless Chromium drives them as a reader would.
+
+`vae_tutorial.widgets.static_explorer` turns an explorer into HTML: a PNG sprite sheet of its decodes over a grid
+of the controls and a few lines of JavaScript (see nbs/06_explorer.ipynb). This check opens such pages in headless
+Chromium, moves every control programmatically (sets a slider or a select and fires its `input` event, as a drag
+or a click does), reads the canvas back and checks:
+
+1. **against Python** (always): a page built here from small models (seeded, 3 epochs on 1,000 digits of the
+   bundled sample: no data, seconds) with the latent explorer, the digit picker and the CVAE interpolator. After
+   each move the canvas must equal the explorer's own Python decode of the same point, `explorer.set(**state).image`, to within TOLERANCE (the sheet
+   stores 8-bit grey, so 0.5/255 is expected), and it must change whenever the Python decode changes.
+2. **the built docs page** (`--page`, else nbs/06_explorer.ipynb through nbconvert): every explorer on it moves;
+   after each move the canvas equals the sheet's tile for that state, read in Python from the page itself (the
+   notebook's own tests check each tile against the trained model's decode), and it changed.
+
+It reports the latency of each move (input event to canvas drawn, measured in the page with `performance.now()`)
+and saves screenshots of both pages' explorers, moved away from their start, in `--out`. Usage:
+
+    python tools/explorer_check.py --out /tmp/explorers                  # 06 as nbconvert renders it
+    python tools/explorer_check.py --page /tmp/docs/html/06_explorer.html # the page tools/docs_check.py built
+
+Exit status 0 when all is well, 1 on a failure, 77 when Chromium cannot be found (nothing checked).
+"""
+import argparse, base64, io, json, os, re, subprocess, sys, tempfile, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT/'tools'))
+from docs_check import find_chromium, chromium   # the same browser, flags (offline) and runner as the docs check
+
+TOLERANCE = 1 / 255   # canvas vs Python decode, per pixel on [0, 1]: 8-bit storage gives 0.5/255; half a level more for the canvas
+
+DRIVER = r"""
+<script>
+// Runs in the load event: by then the sheets (data: URLs) are loaded, so every move draws at once. No virtual time,
+// so performance.now() is the real clock.
+window.addEventListener('load', function () {
+  var out = [];
+  try {
+    document.querySelectorAll('.vae-static-explorer').forEach(function (root, e) {
+      var canvas = root.querySelector('canvas'), ctx = canvas.getContext('2d');
+      var inputs = Array.prototype.slice.call(root.querySelectorAll('[data-name]'));
+      function pixels() { return Array.prototype.slice.call(ctx.getImageData(0, 0, canvas.width, canvas.height).data); }
+      function state() { var s = {}; inputs.forEach(function (el) { s[el.dataset.name] = Number(el.value); }); return s; }
+      function size(el) { return el.tagName === 'SELECT' ? el.options.length : Number(el.max) + 1; }
+      out.push({explorer: e, id: root.id, move: null, state: state(), pixels: pixels(), ms: null, tile: Number(root.dataset.tile)});
+      inputs.forEach(function (el) {
+        var n = size(el), targets = [n - 1, 0, Math.floor(n / 2), (Math.floor(n / 2) + 1) % n];
+        targets.forEach(function (k) {
+          var t0 = performance.now();
+          el.value = String(k);
+          el.dispatchEvent(new Event('input', {bubbles: true}));   // what a drag or a click fires
+          var ms = performance.now() - t0;
+          out.push({explorer: e, id: root.id, move: el.dataset.name, state: state(), pixels: pixels(), ms: ms, tile: Number(root.dataset.tile)});
+        });
+      });
+    });
+  } catch (err) { out = {error: String(err)}; }
+  var pre = document.createElement('pre'); pre.id = 'explorer-check'; pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>
+"""
+
+def drive(exe, page: Path, tmp: Path, timeout=180) -> list:
+    "Open `page` (with the driver added) in headless Chromium; the records of every move, or raise RuntimeError."
+    driven = page.with_name(page.stem + '.driven.html')
+    driven.write_text(page.read_text(encoding='utf-8').replace('</body>', DRIVER + '</body>'), encoding='utf-8')
+    rc, dom = chromium(exe, [f'--user-data-dir={tmp}/profile-{page.stem}', '--dump-dom', driven.as_uri()], timeout)
+    m = re.search(r'<pre id="explorer-check">(.*?)</pre>', dom, flags=re.DOTALL)
+    if not m: raise RuntimeError(f'{page.name}: the driver reported nothing (Chromium exit status {rc})')
+    import html
+    records = json.loads(html.unescape(m[1]))
+    if isinstance(records, dict): raise RuntimeError(f"{page.name}: {records.get('error')}")
+    return records
+
+def explorers_only(page: Path, dst: Path, moves: dict):
+    "A page with only the explorers of `page` (their HTML and scripts), each control set by `moves` (name → index): for a screenshot."
+    text = page.read_text(encoding='utf-8')
+    parts = re.findall(r'(<div[^>]*\bclass="vae-static-explorer".*?</script>\s*</div>\s*<script>.*?</script>)', text, flags=re.DOTALL)
+    setter = ('<script>window.addEventListener("load", function () { var moves = ' + json.dumps(moves) + ';'
+              'document.querySelectorAll(".vae-static-explorer [data-name]").forEach(function (el) {'
+              ' if (el.dataset.name in moves) { el.value = String(Math.min(moves[el.dataset.name], el.tagName === "SELECT" ? el.options.length - 1 : Number(el.max)));'
+              ' el.dispatchEvent(new Event("input")); } }); });</script>')
+    body = '\n<hr>\n'.join(parts)
+    dst.write_text(f'<!doctype html><html><head><meta charset="utf-8"></head><body style="font-family:sans-serif;margin:20px">{body}{setter}</body></html>',
+                   encoding='utf-8')
+    return len(parts)
+
+def screenshot(exe, page: Path, png: Path, tmp: Path, height=900):
+    chromium(exe, [f'--user-data-dir={tmp}/shot-{png.stem}', '--virtual-time-budget=5000', f'--window-size=1000,{height}',
+                   f'--screenshot={png}', page.as_uri()], 120)
+    return png.is_file()
+
+def canvas_image(rec, shape):
+    "The canvas pixels of a record as an image (H, W, C) on [0, 1]; grey as ink (1 - grey level), like the decoder's output."
+    import numpy as np
+    h, w, c = shape
+    a = np.asarray(rec['pixels'], np.float32).reshape(h, w, 4)[..., :3] / 255
+    return a if c == 3 else 1 - a[..., :1]
+
+def python_page(tmp: Path):
+    "A page of static explorers built here, and {root id: (explorer, StaticExplorer)} to check them against."
+    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+    os.environ.pop('VAE_TUTORIAL_DATA', None); os.environ['VAE_TUTORIAL_OFFLINE'] = '1'   # the bundled sample: no data, no network
+    import numpy as np
+    from vae_tutorial.backend import keras
+    from vae_tutorial.data import load_mnist
+    from vae_tutorial.models import make_vae, make_cvae
+    from vae_tutorial.training import train_vae
+    from vae_tutorial.widgets import latent_explorer, digit_picker, interpolator, static_explorer
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')   # the note that this is the bundled sample
+        x, y = load_mnist().train
+    x, y = x[:1000], y[:1000]
+    keras.utils.set_random_seed(0)   # a few epochs: decodes that look like digits and differ from tile to tile
+    vae = make_vae('dense', latent_dim=2, seed=0); train_vae(vae, x, epochs=3, verbose=0)
+    cvae = make_cvae('dense', latent_dim=2, prior='learned', seed=0); train_vae(cvae, x, epochs=3, verbose=0, y=y)
+    a, b = np.flatnonzero(y == 4)[0], np.flatnonzero(y == 9)[0]
+    made = [(latent_explorer(vae), dict(n=9, model=vae)), (digit_picker(cvae), dict(n=7, model=cvae)),
+            (interpolator(cvae, x[a], x[b], 4, 9), dict(n=11, model=cvae))]
+    found, body = {}, []
+    for ex, kw in made:
+        s = static_explorer(ex, **kw)
+        text = s.html
+        found[re.search(r'id="(vse-[0-9a-f]+)"', text)[1]] = (ex, s)
+        body.append(text)
+    page = tmp/'python_explorers.html'
+    page.write_text('<!doctype html><html><head><meta charset="utf-8"></head><body>' + '\n'.join(body) + '</body></html>', encoding='utf-8')
+    return page, found
+
+def sheets_of(page: Path) -> dict:
+    "{root id: (spec, sheet as an array)} of every static explorer on a built page, read from the page itself."
+    import html, numpy as np
+    from PIL import Image
+    text, out = page.read_text(encoding='utf-8'), {}
+    roots = list(re.finditer(r'<div[^>]*\bclass="vae-static-explorer"[^>]*>', text))
+    for k, m in enumerate(roots):
+        chunk = text[m.start():roots[k + 1].start() if k + 1 < len(roots) else len(text)]
+        uid = re.search(r'\bid="(vse-[0-9a-f]+)"', m[0])
+        png = re.search(r'<img[^>]*\bsrc="data:image/png;base64,([A-Za-z0-9+/=]+)"', chunk)
+        spec = re.search(r'<script[^>]*\bclass="vse-spec"[^>]*>(.*?)</script>', chunk, flags=re.DOTALL)
+        if not (uid and png and spec): continue
+        out[uid[1]] = (json.loads(html.unescape(spec[1])), np.asarray(Image.open(io.BytesIO(base64.b64decode(png[1]))), np.float32) / 255)
+    return out
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--page', default=None, help='the built 06 page (default: nbs/06_explorer.ipynb through nbconvert)')
+    p.add_argument('--out', default=None, help='folder for the screenshots (default: a temporary one, removed)')
+    args = p.parse_args()
+    exe = find_chromium()
+    if not exe:
+        print('explorer_check: chromium not found (install Debian\'s `chromium` package, or set $CHROMIUM); nothing checked')
+        return 77
+    import numpy as np
+    tmp = Path(tempfile.mkdtemp(prefix='explorer_check_'))
+    out = Path(args.out) if args.out else tmp/'out'
+    out.mkdir(parents=True, exist_ok=True)
+    problems, latencies, worst, sharp = [], [], 0.0, np.inf
+
+    # 1. a page built here: the canvas against the explorer's own Python decode
+    t0 = time.time()
+    page, found = python_page(tmp)
+    records = drive(exe, page, tmp)
+    n_moves = 0
+    for e_id, (ex, s) in found.items():
+        recs = [r for r in records if r['id'] == e_id]
+        if len(recs) < 2: problems.append(f'python page: explorer {e_id} was not driven'); continue
+        prev, prev_py = None, None
+        for r in recs:
+            state = {name: s.grid[name][r['state'][name]] for name in s.grid}
+            py = ex.set(**state).image
+            shown = canvas_image(r, py.shape)
+            diff = float(np.abs(shown - py).max()); worst = max(worst, diff)
+            if diff > TOLERANCE: problems.append(f'python page, {type(ex).__name__} {state}: canvas differs from the Python decode by {diff:.4f} > {TOLERANCE:.4f}')
+            if r['move'] is not None:
+                n_moves += 1; latencies.append(r['ms'])
+                values = s.grid[r['move']]; k = r['state'][r['move']]   # the tile next to this one: would an off-by-one show?
+                beside = ex.set(**{**state, r['move']: values[k - 1 if k else 1]}).image
+                sharp = min(sharp, float(np.abs(beside - py).max()))
+                if prev_py is not None and np.abs(py - prev_py).max() > 2 * TOLERANCE and np.array_equal(r['pixels'], prev['pixels']):
+                    problems.append(f'python page: moving {r["move"]} to {state} did not change the image')
+            prev, prev_py = r, py
+    print(f'python page: {len(found)} explorers, {n_moves} moves, canvas vs Python decode: max |difference| {worst:.4f} '
+          f'(tolerance {TOLERANCE:.4f}); the tile next to each differs by at least {sharp:.4f} ({time.time() - t0:.0f} s)')
+    if sharp <= TOLERANCE: problems.append(f'python page: neighbouring tiles differ by only {sharp:.4f}, so a wrong tile could pass')
+    if explorers_only(page, out/'python_explorers.html', {'z0': 6, 'eps0': 5, 'digit': 7, 't': 4}):
+        screenshot(exe, out/'python_explorers.html', out/'python_explorers.png', tmp, height=1000)
+
+    # 2. the built page: every explorer moves and shows its tile
+    t0 = time.time()
+    built = Path(args.page) if args.page else None
+    if built is None or not built.is_file():
+        if built is not None: print(f'{built} not found: rendering nbs/06_explorer.ipynb with nbconvert instead')
+        r = subprocess.run([sys.executable, '-m', 'nbconvert', '--to', 'html', '--output-dir', str(tmp), str(ROOT/'nbs'/'06_explorer.ipynb')],
+                           capture_output=True, text=True)
+        built = tmp/'06_explorer.html'
+        if not built.is_file(): print(r.stderr[-2000:]); problems.append('nbconvert could not render nbs/06_explorer.ipynb')
+    page_lat = []
+    if built.is_file():
+        sheets = sheets_of(built)
+        if len(sheets) < 3: problems.append(f'{built.name}: {len(sheets)} static explorers found, expected at least 3')
+        records = drive(exe, built, tmp)
+        for e_id, (spec, sheet) in sheets.items():
+            recs = [r for r in records if r['id'] == e_id]
+            if len(recs) < 2: problems.append(f'{built.name}: explorer {e_id} was not driven'); continue
+            w, h = spec['tile']; names = spec['names']
+            prev = None
+            for r in recs:
+                i = 0
+                for name, size in zip(names, spec['sizes']): i = i * size + r['state'][name]
+                tile = sheet[i // spec['cols'] * h:(i // spec['cols'] + 1) * h, i % spec['cols'] * w:(i % spec['cols'] + 1) * w]
+                shown = np.asarray(r['pixels'], np.float32).reshape(h, w, 4)[..., :3] / 255
+                tile = tile[..., None].repeat(3, -1) if tile.ndim == 2 else tile[..., :3]
+                diff = float(np.abs(shown - tile).max())
+                if r['tile'] != i: problems.append(f'{built.name}: {e_id} drew tile {r["tile"]} for state {r["state"]}, expected {i}')
+                if diff > TOLERANCE: problems.append(f'{built.name}: {e_id} state {r["state"]}: canvas differs from its tile by {diff:.4f}')
+                if r['move'] is not None:
+                    page_lat.append(r['ms'])
+                    if prev is not None and prev['tile'] != r['tile'] and np.array_equal(r['pixels'], prev['pixels']):
+                        problems.append(f'{built.name}: moving {r["move"]} on {e_id} did not change the image')
+                prev = r
+        weight = built.stat().st_size
+        print(f'{built.name}: {len(sheets)} explorers, {len(page_lat)} moves, every canvas equal to its tile; '
+              f'page {weight / 1e6:.2f} MB ({time.time() - t0:.0f} s)')
+        if explorers_only(built, out/'page_explorers.html', {'z0': 18, 'z1': 8, 'eps0': 9, 'digit': 5, 't': 10}):
+            screenshot(exe, out/'page_explorers.html', out/'page_explorers.png', tmp, height=1100)
+        latencies += page_lat
+    if latencies:
+        lat = np.sort(latencies)
+        print(f'latency, input event to canvas drawn: median {np.median(lat):.2f} ms, max {lat[-1]:.2f} ms over {len(lat)} moves')
+    shots = sorted(p.name for p in out.glob('*.png'))
+    print(f'screenshots: {", ".join(shots) or "none"}' + (f' in {out}' if args.out else ''))
+    for pr in problems: print(f'FAIL  {pr}')
+    print(f'explorer_check: {"FAIL" if problems else "PASS"} ({len(problems)} problems)')
+    if not args.out:
+        import shutil; shutil.rmtree(tmp, ignore_errors=True)
+    return 1 if problems else 0
+
+if __name__ == '__main__':
+    sys.exit(main())
