@@ -167,7 +167,6 @@ KERAS_DIR = TMP/'folder_model'; (KERAS_DIR/'model.keras').mkdir(parents=True)
 (TMP/'home').mkdir(); (TMP/'home').chmod(0o777)
 
 T = 'vae_tutorial_train'; G = 'vae_tutorial_generate'; D = 'vae_tutorial_demo'
-cli_case('train --model vae --prior bogus', cli_fails(r"prior='bogus'.*one of"), T, '--model', 'vae', '--prior', 'bogus', '--data', DATA)
 cli_case('train --learning_rate nan', cli_fails(r'learning_rate=nan.*finite'), T, '--learning_rate', 'nan', '--data', DATA)
 cli_case('train --learning_rate=-1e-3', cli_fails(r'learning_rate=-0.001.*> 0'), T, '--learning_rate=-1e-3', '--data', DATA)
 cli_case('train --learning_rate 0', cli_fails(r'learning_rate=0.*> 0'), T, '--learning_rate', '0', '--data', DATA)
@@ -212,9 +211,10 @@ shutil.copy(TMP/'run'/'model.keras', TMP/'secret.keras'); os.chmod(TMP/'secret.k
 nan, inf = float('nan'), float('inf')
 
 # models that need one: started now, judged at the end
-cli_case('generate --n 10000000 (31 GB of pixels): refused up front', cli_fails(r'(GB|memory).*(--n|batches|smaller)'), G, '--model', TMP/'run', '--n', '10000000', '--out', TMP/'big.png')
+cli_case('generate --n 10000000 (31 GB of pixels): refused up front', cli_fails(r'(GB|memory).*(--n|batches|smaller)'), G, '--model', TMP/'run', '--n', '10000000', '--out', TMP/'big.png', timeout=240)
 cli_case('generate a model file nobody may read', cli_fails(r'permission denied'), G, '--model', TMP/'secret.keras', '--out', TMP/'p.png', as_nobody=True)
 
+case("TrainConfig(model='vae', prior='bogus'), as --model vae --prior bogus", lambda: TrainConfig(model='vae', prior='bogus').check(), fails(r"prior='bogus' is not one of"))
 # codes, decode, encode
 case('decode NaN codes', lambda: vae.decode(np.full((2, 2), nan)), fails(r'NaN or infinite'))
 case('decode infinite codes', lambda: vae.decode(np.array([[0, inf]])), fails(r'NaN or infinite'))
@@ -399,7 +399,7 @@ def old_run(folder):
     return {p.name: p.read_bytes() for p in folder.iterdir()}
 def listing(parent): return sorted(p.name for p in Path(parent).iterdir())
 def full_disk_keeps_old():
-    out = TMP/'runs'/'a'
+    out = TMP/'runs'/'a'/'run'
     before = old_run(out)
     figs = {'samples.png': Fig(b'new'), 'reconstructions.png': Fig(b'new'), 'loss.png': Fig(error=OSError(28, 'No space left on device'))}
     try: write_run(record('new', figs), out, {})
@@ -407,21 +407,21 @@ def full_disk_keeps_old():
     else: return 'no error on a full disk'
     after = {p.name: p.read_bytes() for p in out.iterdir()}
     if after != before: return f'the old run changed: {sorted(after)}'
-    if listing(out.parent) != ['a']: return f'left behind: {listing(out.parent)}'
+    if listing(out.parent) != ['run']: return f'left behind: {listing(out.parent)}'
     return _line_ok(msg, r'(no space|full)')
 case('write_run: disk full mid-run keeps the previous run whole', full_disk_keeps_old, works(lambda r: r))
 def new_run_replaces():
-    out = TMP/'runs'/'b'
+    out = TMP/'runs'/'b'/'run'
     old_run(out); (out/'extra.txt').write_text('mine')
     write_run(record('new', {n: Fig(b'new') for n in ('samples.png', 'reconstructions.png', 'loss.png')}), out, {'a': 1})
     if json.loads((out/'history.json').read_text()).get('tag') != 'new': return 'history.json not replaced'
     if (out/'samples.png').read_bytes() != b'new': return 'samples.png not replaced'
-    if listing(out.parent) != ['b']: return f'left behind: {listing(out.parent)}'
+    if listing(out.parent) != ['run']: return f'left behind: {listing(out.parent)}'
     return None if (out/'extra.txt').exists() else "a file of the user's own was lost"
 case('write_run: a new run replaces every file of the old one', new_run_replaces, works(lambda r: r))
 def signal_mid_write(sig):
     def call():
-        out = TMP/'runs'/f'sig{sig}'
+        out = TMP/'runs'/f'sig{sig}'/'run'
         before = old_run(out)
         code = (f"import sys, time; sys.path.insert(0, {str(ROOT)!r}); sys.path.insert(0, {str(ROOT/'tests')!r})\n"
                 f"from hostile_helpers import slow_write_run; slow_write_run({str(out)!r})\n")
@@ -468,6 +468,7 @@ width = max(len(r[0]) for r in results)
 for name, ok, detail, secs in results:
     print(f"{'PASS' if ok else 'FAIL'}  {name:<{width}}  {'' if ok else detail}".rstrip())
 bad = [r for r in results if not r[1]]
+print('slowest: ' + ', '.join(f'{n} {s:.0f} s' for n, _, _, s in sorted(results, key=lambda r: -r[3])[:4]))
 print(f"\n{len(results) - len(bad)} passed, {len(bad)} failed ({len(results)} hostile cases)")
 if '--json' in sys.argv: print(json.dumps({r[0]: r[1] for r in results}))
 sys.exit(1 if bad else 0)
