@@ -274,6 +274,6 @@ def check_file(path,              # the file to read
     except FileNotFoundError: raise FileNotFoundError(f"{p}: no such {what}{fix}") from None
     except PermissionError: raise error(f"{p}: permission denied on a folder on its way, so it cannot be read{fix}") from None
     except OSError as e: raise error(f"{p}: cannot be read ({e.strerror}){fix}") from None
-    if not stat.S_ISREG(mode): raise error(f"{p} is {_kind(mode)}, not a {what}; it was not opened{fix}")
+    if not stat.S_ISREG(mode): raise error(f"{p} is {_kind(mode)}, not a {what}{'' if stat.S_ISDIR(mode) else '; it was not opened'}{fix}")
     if not os.access(p, os.R_OK): raise error(f"{p}: permission denied: this user may not read the {what}{fix}")
     return p
