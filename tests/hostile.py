@@ -207,7 +207,7 @@ vae = make_vae('dense', 2, hidden=(32,))
 cvae = make_cvae('dense', 2, hidden=(32,))
 save_vae(vae, TMP/'run'/'model.keras'); save_vae(cvae, TMP/'crun'/'model.keras')
 os.chmod(TMP/'run', 0o755); os.chmod(TMP/'run'/'model.keras', 0o644)
-shutil.copy(TMP/'run'/'model.keras', TMP/'secret.keras'); os.chmod(TMP/'secret.keras', 0o600)   # root's, unreadable to nobody
+shutil.copy(TMP/'run'/'model.keras', TMP/'secret.keras'); os.chmod(TMP/'secret.keras', 0o600 if AS_ROOT else 0)   # unreadable: to nobody (we are root) or to anyone
 nan, inf = float('nan'), float('inf')
 
 # models that need one: started now, judged at the end
