@@ -332,7 +332,7 @@ def bad_cache(content):
     def call():
         p = TMP/'cache'/'clf.keras'
         p.write_bytes(content)
-        clf = get_classifier(x, y, path=p, epochs=1, say=said.append)
+        clf = get_classifier(x[:64], y[:64], path=p, epochs=1, say=said.append)
         return clf, p
     return call
 def rebuilt(r):
