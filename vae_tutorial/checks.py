@@ -4,12 +4,15 @@
 
 # %% ../nbs/00_checks.ipynb #1aedf467
 from __future__ import annotations
-import difflib, math
+import difflib, math, os, stat
 import numpy as np
+from pathlib import Path
 
 # %% auto #0
-__all__ = ['IMAGE_SHAPE', 'MIN_SIDE', 'check_choice', 'check_count', 'check_positive', 'check_latent_dim', 'check_image_shape',
-           'check_images', 'check_digits', 'check_labels', 'check_codes', 'check_model']
+__all__ = ['SETTINGS', 'IMAGE_SHAPE', 'MIN_SIDE', 'MEMORY_ENV', 'check_choice', 'check_count', 'check_positive',
+           'check_latent_dim', 'check_settings', 'check_image_shape', 'check_images', 'check_digits', 'check_labels',
+           'check_codes', 'check_model', 'memory_limit', 'check_request', 'network_weights', 'check_network_size',
+           'check_file']
 
 # %% ../nbs/00_checks.ipynb #3b146230
 def check_choice(value,    # what was given
@@ -48,6 +51,22 @@ def check_latent_dim(latent_dim) -> int:
     "Return `latent_dim` as an `int` ≥ 1, or raise a one-line `ValueError`."
     try: return check_count(latent_dim, 'latent_dim')
     except ValueError as e: raise ValueError(f"{e} (2 for pictures of the latent space, 16-64 for quality)") from None
+
+# %% ../nbs/00_checks.ipynb #4142c46f
+SETTINGS = {'epochs': (check_count, {}), 'batch_size': (check_count, {}), 'n': (check_count, {}), 'k': (check_count, {}),
+            'n_per_digit': (check_count, {}), 'limit': (check_count, {'low': 0}), 'num_classes': (check_count, {'low': 2}),
+            'learning_rate': (check_positive, {}), 'beta': (check_positive, {'allow_zero': True}),
+            'span': (check_positive, {})}   # name: (checker, its options); latent_dim has its own checker
+
+def check_settings(**values) -> tuple:
+    "Each named setting checked as `SETTINGS` says, in the order given: a tuple of the values in the form the code wants."
+    out = []
+    for name, value in values.items():
+        if name == 'latent_dim': out.append(check_latent_dim(value)); continue
+        if name not in SETTINGS: raise TypeError(f"check_settings knows no setting {name!r}; add it to SETTINGS")
+        check, options = SETTINGS[name]
+        out.append(check(value, name, **options))
+    return tuple(out)
 
 # %% ../nbs/00_checks.ipynb #caae3446
 IMAGE_SHAPE = (28, 28, 1)   # MNIST's height, width, channels: the default image shape of every model
@@ -177,3 +196,84 @@ def check_model(model,             # what was passed as a model
         need, got = ('a CVAE', 'a plain VAE, which takes no labels') if conditional else ('a plain VAE', 'a CVAE')
         raise ValueError(f"{what} needs {need}, but this is {got}")
     return model
+
+# %% ../nbs/00_checks.ipynb #7a9508b1
+MEMORY_ENV = 'VAE_TUTORIAL_MAX_GB'   # the most GB (10^9 bytes) one request may take; default: half the free memory, ≤ 4 GB
+
+def memory_limit() -> int:
+    "Bytes one request may take: `$VAE_TUTORIAL_MAX_GB` if set, else half the free memory (`/proc/meminfo`), at most 4 GB."
+    if (env := os.environ.get(MEMORY_ENV, '').strip()):
+        return int(check_positive(float(env) if env.replace('.', '', 1).isdigit() else env, MEMORY_ENV) * 1e9)
+    try:
+        with open('/proc/meminfo') as f: free = next(int(l.split()[1]) * 1024 for l in f if l.startswith('MemAvailable:'))
+    except (OSError, StopIteration, ValueError): free = 8 * 10**9
+    return int(min(free // 2, 4 * 10**9))
+
+def _gb(nbytes): return f"{nbytes / 1e9:.3g} GB"
+
+def check_request(n,                # how many images are asked for
+                  image_shape,      # (H, W, C) of each
+                  what='n',         # the argument's name, for the message
+                  batch_hint='draw them in batches, e.g. a loop of model.sample(10_000, seed=i)',  # the way round it
+                  copies=1,         # float32 arrays of that size held per image (a PNG grid at scale 2 holds about 17)
+                 ) -> int:
+    "Return `n` (a count ≥ 1) if `copies` float32 arrays per image of `image_shape` fit in `memory_limit()`, else raise a one-line `ValueError`."
+    n, size = check_count(n, what), 4 * math.prod(image_shape) * copies
+    limit = memory_limit()
+    if n * size > limit:
+        raise ValueError(f"{what}={n} images of {'×'.join(map(str, image_shape))} would take {_gb(n * size)} of memory, over the "
+                         f"limit of {_gb(limit)} (${MEMORY_ENV}); ask for at most {limit // size:,} at a time: {batch_hint}")
+    return n
+
+# %% ../nbs/00_checks.ipynb #bc7ff437
+def network_weights(arch,                   # 'conv' or 'dense'
+                    latent_dim,             # size of z
+                    hidden=None,            # the encoder's dense widths (None: the defaults of `build_encoder`)
+                    image_shape=IMAGE_SHAPE,# (H, W, C) of the images
+                    num_classes=0,          # a CVAE's label width
+                   ) -> int:
+    "About how many weights the dense layers of an encoder/decoder pair of `build_networks` hold (biases and convolutions left out)."
+    h, w, c = check_image_shape(image_shape)
+    hidden = tuple(hidden or ((128,) if arch == 'conv' else (512, 256)))
+    if arch == 'conv':                       # as `conv_plan`: the features after the stride-2 blocks
+        blocks = max(1, (min(h, w) // 4).bit_length() - 1); step = 2 ** blocks
+        features = -(-h // step) * -(-w // step) * min(32 * 2 ** (blocks - 1), 256)
+        dec = (features,)
+    else: features, dec = h * w * c, tuple(reversed(hidden)) + (h * w * c,)
+    enc = (features + num_classes, *hidden)
+    return (sum(a * b for a, b in zip(enc, enc[1:])) + hidden[-1] * 2 * latent_dim
+            + (latent_dim + num_classes) * dec[0] + sum(a * b for a, b in zip(dec, dec[1:])))
+
+def check_network_size(arch, latent_dim, hidden=None, image_shape=IMAGE_SHAPE, num_classes=0):
+    "Raise a one-line `ValueError` if training the networks `build_networks` would make needs more than `memory_limit()`."
+    latent_dim = check_latent_dim(latent_dim)
+    if hidden is not None and not all(isinstance(v, (int, np.integer)) and v >= 1 for v in hidden):
+        raise ValueError(f"hidden={hidden!r}; pass layer widths, whole numbers ≥ 1, e.g. (512, 256)")
+    weights = network_weights(arch, latent_dim, hidden, image_shape, num_classes)
+    if 16 * weights > (limit := memory_limit()):
+        raise ValueError(f"latent_dim={latent_dim} with {'the default' if hidden is None else 'hidden'} widths {hidden or ''} makes about {weights:,} weights, "
+                         f"{_gb(16 * weights)} to train with Adam, over the limit of {_gb(limit)} (${MEMORY_ENV}): choose a smaller "
+                         f"latent_dim (2-64) or narrower layers")
+
+# %% ../nbs/00_checks.ipynb #608b9cf2
+def _kind(mode) -> str:
+    "What a `stat` mode that is not a regular file is, in words."
+    for test, name in ((stat.S_ISDIR, 'a folder'), (stat.S_ISFIFO, 'a FIFO (named pipe)'), (stat.S_ISSOCK, 'a socket'),
+                       (stat.S_ISCHR, 'a character device'), (stat.S_ISBLK, 'a block device')):
+        if test(mode): return name
+    return 'not a regular file'
+
+def check_file(path,              # the file to read
+               what='file',       # what it should be, for the message ('model file', 'data file')
+               fix='',            # the way out, appended to the message (e.g. '; pass the model.keras training wrote')
+               error=ValueError,  # the exception class for a path that exists but cannot be read
+              ) -> Path:
+    "Return `path` as a `Path` if it is a regular file this process may read; else one line saying what it is instead."
+    p = Path(path).expanduser()
+    try: mode = p.stat().st_mode
+    except FileNotFoundError: raise FileNotFoundError(f"{p}: no such {what}{fix}") from None
+    except PermissionError: raise error(f"{p}: permission denied on a folder on its way, so it cannot be read{fix}") from None
+    except OSError as e: raise error(f"{p}: cannot be read ({e.strerror}){fix}") from None
+    if not stat.S_ISREG(mode): raise error(f"{p} is {_kind(mode)}, not a {what}{'' if stat.S_ISDIR(mode) else '; it was not opened'}{fix}")
+    if not os.access(p, os.R_OK): raise error(f"{p}: permission denied: this user may not read the {what}{fix}")
+    return p

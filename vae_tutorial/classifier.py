@@ -35,6 +35,18 @@ def default_classifier_path(image_shape=IMAGE_SHAPE,  # (H, W, C) of the images 
     name = 'mnist_classifier.keras' if shape == IMAGE_SHAPE else 'classifier_{}x{}x{}.keras'.format(*shape)
     return Path(os.environ.get(CACHE_ENV) or '~/.cache/vae_tutorial').expanduser() / name
 
+def _load_cached(path, shape):
+    "(the classifier cached at `path`, None) if it loads, (None, what is wrong) if it is damaged; one of another shape is refused."
+    from vae_tutorial.checks import check_file
+    try: check_file(path, 'cached classifier')
+    except ValueError as e: return None, f"cannot be read ({str(e).split(str(path))[-1].strip(' :;')})"
+    try: clf = keras.saving.load_model(path)
+    except Exception as e: return None, f"is damaged ({type(e).__name__})"
+    if not isinstance(clf, keras.Model) or len(clf.inputs) != 1: return None, f"holds no classifier (a {type(clf).__name__})"
+    if (got := tuple(clf.inputs[0].shape[1:])) != tuple(shape):   # a good classifier of other images: not ours to overwrite
+        raise ValueError(f"the classifier cached at {path} takes images {got}, not {tuple(shape)}; pass another path=")
+    return clf, None
+
 def get_classifier(x=None,        # training images; None: MNIST train
                    y=None,        # their integer labels
                    path=None,     # cache file (.keras); None: `default_classifier_path` of the images' shape
@@ -47,12 +59,10 @@ def get_classifier(x=None,        # training images; None: MNIST train
     if x is not None: x = check_images(x, 'classifier training images')
     shape = IMAGE_SHAPE if x is None else x.shape[1:]
     path = Path(path).expanduser() if path is not None else default_classifier_path(shape)
-    if path.is_file():
-        clf = keras.saving.load_model(path)
-        if tuple(clf.inputs[0].shape[1:]) != shape:
-            raise ValueError(f"the classifier cached at {path} takes images {tuple(clf.inputs[0].shape[1:])}, not {shape}; pass another path=")
-        say(f"loaded the classifier cached at {path}")
-        return clf
+    if path.exists():
+        clf, why = _load_cached(path, shape)
+        if clf is not None: say(f"loaded the classifier cached at {path}"); return clf
+        say(f"the classifier cached at {path} {why}: training a new one in its place")
     if x is None:
         x, y = load_mnist().train
         x = check_images(x, 'classifier training images')

@@ -4,23 +4,23 @@
 
 # %% ../nbs/00_data.ipynb #0f284595
 from __future__ import annotations
-import os, socket, warnings, tempfile, contextlib, hashlib, importlib.resources
+import os, errno, warnings, tempfile, contextlib, hashlib, importlib.resources
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 import numpy as np
-from .checks import check_images, check_labels, check_count, check_choice, check_positive
+from .checks import check_images, check_labels, check_count, check_choice, check_positive, check_file
 
 # %% auto #0
 __all__ = ['DATA_ENV', 'OFFLINE_ENV', 'DATASETS', 'FILE_NAMES', 'FILE_KEYS', 'IMAGE_SHAPES', 'CLASS_NAMES', 'DOWNLOADED_FROM',
-           'SAMPLE_FILE', 'BINARIZED_URL', 'FASHION_URL', 'FASHION_FILES', 'CIFAR10_URL', 'CIFAR10_MD5',
-           'CIFAR10_MEMBERS', 'SAMPLE_KEYS', 'IMAGE_EXTENSIONS', 'Split', 'ImageData', 'DataFileError', 'read_npz',
-           'check_dataset_name', 'find_data_file', 'atomic_path', 'cache_dir', 'socket_timeout', 'file_md5',
-           'download_file', 'fetch_checked', 'parse_amat', 'downloads_allowed', 'parse_idx', 'fetch_fashion_mnist',
-           'parse_cifar_binary', 'fetch_cifar10', 'build_sample', 'SampleDataWarning', 'load', 'load_mnist',
-           'load_fashion_mnist', 'load_binarized_mnist', 'load_cifar10', 'ImageFolderWarning', 'check_dataset_folder',
-           'split_indices', 'load_folder', 'check_dataset', 'load_dataset', 'binarize', 'one_hot', 'make_dataset',
-           'pick_per_class']
+           'SAMPLE_FILE', 'BINARIZED_URL', 'BINARIZED_MD5', 'MNIST_URL', 'MNIST_SHA256', 'FASHION_URL', 'FASHION_FILES',
+           'CIFAR10_URL', 'CIFAR10_MD5', 'CIFAR10_MEMBERS', 'SAMPLE_KEYS', 'IMAGE_EXTENSIONS', 'Split', 'ImageData',
+           'DataFileError', 'read_npz', 'check_dataset_name', 'find_data_file', 'FileWriteError', 'write_error',
+           'atomic_path', 'cache_dir', 'file_md5', 'download_file', 'fetch_checked', 'parse_amat', 'downloads_allowed',
+           'parse_idx', 'fetch_fashion_mnist', 'parse_cifar_binary', 'fetch_cifar10', 'build_sample',
+           'SampleDataWarning', 'load', 'load_mnist', 'load_fashion_mnist', 'load_binarized_mnist', 'load_cifar10',
+           'ImageFolderWarning', 'check_dataset_folder', 'split_indices', 'load_folder', 'check_dataset',
+           'load_dataset', 'binarize', 'one_hot', 'make_dataset', 'pick_per_class']
 
 # %% ../nbs/00_data.ipynb #26a9aec9
 class Split(NamedTuple):
@@ -80,10 +80,11 @@ def read_npz(path,       # the .npz file to read
             ) -> dict:
     "Read the arrays `keys` from the .npz file at `path`, with pickles disabled and one-line errors."
     path = Path(path).expanduser()
-    if not path.is_file(): raise FileNotFoundError(f"No such data file: {path}")
+    check_file(path, 'data file', error=DataFileError)   # missing, a folder, a FIFO, unreadable: one line, never opened
     try:
-        with np.load(path, allow_pickle=False) as f:
-            if not hasattr(f, 'files'): raise DataFileError(f"{path} holds a single array, not an .npz archive")
+        f = np.load(path, allow_pickle=False)   # a .npy file gives one array (no context manager), an .npz an archive
+        if not hasattr(f, 'files'): raise DataFileError(f"{path} holds a single array (a .npy file), not an .npz archive of named arrays")
+        with f:
             missing = [k for k in keys if k not in f.files]
             if missing:
                 raise DataFileError(f"{path} lacks the arrays {missing}: expected keys {list(keys)}, found {sorted(f.files)}")
@@ -133,7 +134,7 @@ def find_data_file(name:str,   # one of `DATASETS`
     if path is not None:
         p = Path(path).expanduser()
         f = p/fname if p.is_dir() else p
-        if not f.is_file():
+        if not f.exists():
             raise FileNotFoundError(f"{f} does not exist: pass the path of {fname} (or of a folder holding it)")
         return f, 'path'
     env = os.environ.get(DATA_ENV, '').strip()
@@ -142,43 +143,60 @@ def find_data_file(name:str,   # one of `DATASETS`
     if not folder.is_dir():
         raise FileNotFoundError(f"{DATA_ENV}={env} is not a folder: point it at the folder holding {fname}, or unset it")
     f = folder/fname
-    return (f, 'env') if f.is_file() else (None, f"{DATA_ENV}={env} holds no {fname}")
+    return (f, 'env') if f.exists() else (None, f"{DATA_ENV}={env} holds no {fname}")
 
 # %% ../nbs/00_data.ipynb #6b9bb661
+class FileWriteError(OSError):
+    "A file could not be written: its message names the file asked for and why (never a temporary file)."
+    def __str__(self): return self.strerror
+
+_WHY = {errno.EACCES: 'permission denied', errno.EPERM: 'permission denied', errno.ENOSPC: 'the disk is full',
+        errno.EDQUOT: 'the disk quota is used up', errno.EROFS: 'the file system is read-only', errno.EISDIR: 'it is a folder',
+        errno.ENOTDIR: 'a part of its path is a file, not a folder'}
+
+def write_error(e:OSError,  # what the operating system raised
+                path,       # the file (or folder) that was being written
+               ) -> FileWriteError:
+    "`e` as a one-line `FileWriteError` naming `path` and the reason in words."
+    why = _WHY.get(e.errno, e.strerror or type(e).__name__)
+    return FileWriteError(e.errno, f"cannot write {path}: {why}" + ('; free some space or write elsewhere' if e.errno in (errno.ENOSPC, errno.EDQUOT)
+                                                                   else '; write somewhere else' if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS) else ''))
+
 @contextlib.contextmanager
 def atomic_path(path):  # the file to (re)place
-    "Yield a temporary path beside `path`; on success it replaces `path` in one step, on error it is deleted."
+    "Yield a temporary path beside `path`; on success it replaces `path` in one step, on error it is deleted (OS errors name `path`)."
     path = Path(path).expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.stem}.', suffix=path.suffix or '.tmp')
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.stem}.', suffix=path.suffix or '.tmp')
+    except FileWriteError: raise
+    except OSError as e: raise write_error(e, path) from None
     os.close(fd)
     umask = os.umask(0); os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)
     try:
         yield Path(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
+        if isinstance(e, OSError) and not isinstance(e, FileWriteError) and e.errno in _WHY: raise write_error(e, path) from None
         raise
 
 # %% ../nbs/00_data.ipynb #b5370b08
-BINARIZED_URL = 'http://www.cs.toronto.edu/~larocheh/public/datasets/binarized_mnist/binarized_mnist_{split}.amat'
+BINARIZED_URL = 'https://www.cs.toronto.edu/~larocheh/public/datasets/binarized_mnist/binarized_mnist_{split}.amat'
+BINARIZED_MD5 = {'train': '8d4f0427d6c2572b5e9994e08bad66de', 'valid': '3e33becd40c694040e5e6c812e2f4b50',
+                 'test': 'fc34623e13bd64fed2f8b61365198339'}   # MD5 of each split parsed: uint8 (n, 784), C order
+MNIST_URL = 'https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz'   # the file keras.datasets.mnist fetches
+MNIST_SHA256 = '731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1'      # and the hash Keras checks it by
 
 def cache_dir() -> Path:
     "The folder where downloads are cached: Keras's `datasets` folder (`$KERAS_HOME` or `~/.keras`)."
     return Path(os.environ.get('KERAS_HOME') or Path.home()/'.keras').expanduser()/'datasets'
 
-@contextlib.contextmanager
-def socket_timeout(seconds:float):  # the longest any socket operation may block
-    "Within the block, sockets without a timeout of their own give up after `seconds`."
-    old = socket.getdefaulttimeout(); socket.setdefaulttimeout(seconds)
-    try: yield
-    finally: socket.setdefaulttimeout(old)
-
 # %% ../nbs/00_data.ipynb #1cabf895
-def file_md5(path) -> str:
-    "The MD5 hex digest of the file at `path`: how a published file is recognised (a checksum, not security)."
-    h = hashlib.md5(usedforsecurity=False)
+def file_md5(path, algorithm='md5') -> str:
+    "The hex digest of the file at `path` (MD5 unless `algorithm` says 'sha256'): how a published file is recognised."
+    h = hashlib.new(algorithm, usedforsecurity=False)
     with open(path, 'rb') as f:
         for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
     return h.hexdigest()
@@ -187,25 +205,27 @@ def download_file(url:str,          # what to fetch
                   dest,             # where to put it
                   timeout=10.0,     # seconds a connection or read may stall before giving up
                   md5=None,         # the published MD5 of the file, if there is one
+                  sha256=None,      # or its published SHA-256
                  ) -> Path:
-    "Fetch `url` to `dest` atomically, failing within `timeout` seconds of silence; with `md5`, only a file that matches it is kept."
+    "Fetch `url` to `dest` atomically, failing within `timeout` seconds of silence (per request); only a file that matches `md5` or `sha256` is kept."
     import urllib.request, shutil
     with atomic_path(dest) as t:
         with urllib.request.urlopen(url, timeout=timeout) as r, open(t, 'wb') as f: shutil.copyfileobj(r, f)
-        if md5 is not None and (got := file_md5(t)) != md5.lower():
-            raise DataFileError(f"{Path(dest).name} downloaded from {url} has MD5 {got}, not the published {md5.lower()}: "
-                                "it is damaged or has changed, so it was not kept; try again later")
+        for algorithm, want in (('md5', md5), ('sha256', sha256)):
+            if want is not None and (got := file_md5(t, algorithm)) != want.lower():
+                raise DataFileError(f"{Path(dest).name} downloaded from {url} has {algorithm.upper()} {got}, not the published {want.lower()}: "
+                                    "it is damaged or has changed, so it was not kept; try again later")
     return Path(dest)
 
 def fetch_checked(url:str,       # where the file is published
                   dest,          # where it is (or will be) kept
-                  md5:str,       # its published MD5
+                  md5:str,       # its published MD5 (or SHA-256, 64 hex digits)
                   timeout=10.0,  # seconds a download may stall
                  ) -> Path:
     "`dest` if it is already there with checksum `md5`, else a fresh download of `url` checked against `md5`."
-    dest = Path(dest)
-    if dest.is_file() and file_md5(dest) == md5.lower(): return dest
-    return download_file(url, dest, timeout, md5)
+    dest, algorithm = Path(dest), 'sha256' if len(md5) == 64 else 'md5'
+    if dest.is_file() and file_md5(dest, algorithm) == md5.lower(): return dest
+    return download_file(url, dest, timeout, **{algorithm: md5})
 
 # %% ../nbs/00_data.ipynb #57ab57c5
 def parse_amat(path) -> np.ndarray:
@@ -226,15 +246,17 @@ def _download_binarized(timeout):
             amat = cache.parent/f'binarized_mnist_{split}.amat'
             if not amat.is_file(): download_file(BINARIZED_URL.format(split=split), amat, timeout)
             arrays[split] = parse_amat(amat)
+            if (got := hashlib.md5(arrays[split].tobytes(), usedforsecurity=False).hexdigest()) != BINARIZED_MD5[split]:
+                amat.unlink()
+                raise DataFileError(f"{amat.name} holds other pixels than the published binarized MNIST (MD5 {got}, not "
+                                    f"{BINARIZED_MD5[split]}), so it was deleted; try the download again later")
         with atomic_path(cache) as t: np.savez_compressed(t, **arrays)
     return read_npz(cache, FILE_KEYS['binarized_mnist'], optional=('test_labels',)), 'download', str(cache)
 
-def _download_keras(name, timeout):
-    "MNIST from Keras's `load_data()`: its hash-checked cache, else its download."
-    from vae_tutorial.backend import keras     # only here: loading from files needs no TensorFlow
-    with socket_timeout(timeout):
-        (xtr, ytr), (xte, yte) = getattr(keras.datasets, name).load_data()
-    return dict(x_train=xtr, y_train=ytr, x_test=xte, y_test=yte), 'keras', f'keras.datasets.{name}'
+def _download_mnist(timeout):
+    "MNIST: the file Keras fetches, in Keras's cache folder (so either can reuse the other's copy), checked by Keras's SHA-256."
+    f = fetch_checked(MNIST_URL, cache_dir()/FILE_NAMES['mnist'], MNIST_SHA256, timeout)
+    return read_npz(f, FILE_KEYS['mnist']), 'keras', str(f)
 
 def downloads_allowed(download=None) -> bool:
     "Whether to try the internet: `download` if given, else unless `$VAE_TUTORIAL_OFFLINE` is 1/true/yes."
@@ -397,7 +419,7 @@ def _assemble(name, a, source, origin) -> ImageData:
 def _download(name, timeout):
     "Data set `name` from the internet, or from the cache an earlier download left: its arrays, source and origin."
     if name == 'binarized_mnist': return _download_binarized(timeout)
-    if name == 'mnist': return _download_keras(name, timeout)
+    if name == 'mnist': return _download_mnist(timeout)
     f = fetch_fashion_mnist(timeout=timeout) if name == 'fashion_mnist' else fetch_cifar10(timeout=timeout)
     return read_npz(f, FILE_KEYS[name]), 'download', str(f)
 

@@ -8,7 +8,7 @@ import math, zipfile
 from pathlib import Path
 import numpy as np
 from .backend import keras, ops
-from .checks import IMAGE_SHAPE, check_image_shape, check_choice, check_images, check_codes, check_count, check_positive, check_digits, check_labels, check_model
+from .checks import IMAGE_SHAPE, check_image_shape, check_choice, check_images, check_codes, check_count, check_positive, check_digits, check_labels, check_model, check_request, check_file
 from .losses import Sampling, kl_to_standard_normal, bernoulli_log_likelihood, gaussian_log_likelihood
 from .losses import continuous_bernoulli_log_likelihood, continuous_bernoulli_mean
 from .networks import build_networks
@@ -131,7 +131,7 @@ class VAE(keras.Model):
 
     def sample(self, n=64, seed=None, y=None) -> np.ndarray:
         "Generate `n` new images: z from the prior (p(z|y) for labels `y`, for a CVAE), then `decode`; a seed repeats them."
-        n = check_count(n, 'n')
+        n = check_request(n, self.image_shape)
         y = self.labels_for(y, n)
         mean, log_var = self.prior_of(y, n)
         z = mean + np.exp(0.5 * log_var) * np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
@@ -167,6 +167,7 @@ def save_vae(model,   # the VAE to save
     "Save `model` in the .keras format atomically (temporary file, then rename) and return the path."
     path = Path(path)
     if path.suffix != '.keras': raise ModelFileError(f"{path}: model files must end in .keras (e.g. runs/vae/model.keras)")
+    if path.is_dir(): raise ModelFileError(f"{path} is a folder; name the model file to write inside it, e.g. {path/'model.keras'}")
     with atomic_path(path) as tmp: model.save(tmp)
     return path
 
@@ -174,11 +175,11 @@ def load_vae(path,    # a model.keras file, or a run folder that holds one
             ) -> VAE:
     "Load a model saved by `save_vae` (or `vae_tutorial_train`), with one-line errors for bad paths."
     path = Path(path).expanduser()
-    if path.is_dir(): path = path / 'model.keras'
+    if path.is_dir() and path.suffix != '.keras': path = path / 'model.keras'   # a run folder (a folder named x.keras is refused below)
     if not path.exists():
         raise ModelFileError(f"{path}: no such model file; train one with `vae_tutorial_train --out DIR` (it writes DIR/model.keras)")
     if path.suffix != '.keras': raise ModelFileError(f"{path}: not a .keras model file; pass the model.keras that training wrote")
-    if not path.is_file(): raise ModelFileError(f"{path}: not a regular file; pass the model.keras that training wrote")
+    check_file(path, 'model file', "; pass the model.keras that training wrote", error=ModelFileError)   # a folder, FIFO, unreadable: never opened
     if not zipfile.is_zipfile(path): raise ModelFileError(f"{path}: not a valid .keras archive (truncated or corrupt?); train or copy it again")
     try: model = keras.saving.load_model(path)
     except Exception as e:

@@ -104,6 +104,7 @@ def build_networks(arch='conv',       # 'conv' or 'dense'
                    **dense,           # `activation` and `dropout` of the dense layers, as for `build_encoder`
                   ) -> tuple:
     "An (encoder, decoder) pair of `build_encoder`/`build_decoder` for one architecture and image shape."
+    from vae_tutorial.checks import check_network_size; check_network_size(arch, latent_dim, hidden, image_shape, num_classes)  # too big: one line
     label = lambda: (keras.Input((num_classes,), name='label'),) if num_classes else ()
     dec_hidden = tuple(reversed(hidden)) if hidden and arch == 'dense' else None
     return (build_encoder(arch, latent_dim, hidden, label(), **dense, image_shape=image_shape),

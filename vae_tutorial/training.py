@@ -21,22 +21,39 @@ def is_binary(x) -> bool:
 
 # %% ../nbs/00_training.ipynb #395969db
 class TrainingDiverged(RuntimeError):
-    "Raised when the loss became NaN or infinite during training."
+    "Raised when the loss, the validation loss or the weights became NaN or infinite during training."
 
 class StopOnNaN(keras.callbacks.Callback):
-    "Stop training at the first batch whose loss is not finite, and remember where that happened."
+    "Stop training at the first non-finite batch loss or validation loss; at the end, check the weights; remember what failed where."
     def __init__(self):
         super().__init__()
         self.epoch, self.failed_at = 0, None
     def on_epoch_begin(self, epoch, logs=None): self.epoch = epoch
+    def _fail(self, where, value):
+        if self.failed_at is None: self.failed_at = (self.epoch + 1, where, value)
+        self.model.stop_training = True
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get('loss')
-        if loss is not None and not math.isfinite(float(loss)):
-            self.failed_at = (self.epoch + 1, batch + 1, float(loss))
-            self.model.stop_training = True
+        if loss is not None and not math.isfinite(float(loss)): self._fail(batch + 1, float(loss))
+    def on_epoch_end(self, epoch, logs=None):
+        loss = (logs or {}).get('val_loss')
+        if loss is not None and not math.isfinite(float(loss)): self._fail('validation', float(loss))
+    def on_train_end(self, logs=None):
+        if self.failed_at is not None: return
+        bad = [getattr(w, 'path', w.name) for w in getattr(self.model, 'weights', ())
+               if not np.isfinite(keras.ops.convert_to_numpy(w)).all()]
+        if bad: self._fail('weights', ', '.join(bad[:3]) + (f' and {len(bad) - 3} more' if len(bad) > 3 else ''))
+
+    def message(self) -> str:
+        "One line for `TrainingDiverged`: what became NaN or infinite, where, and the fix."
+        epoch, where, value = self.failed_at
+        fix = "so training stopped and nothing was saved; lower the learning rate (e.g. 3e-4) or check the data for bad pixels"
+        if where == 'validation': return f"the validation loss became {value} after epoch {epoch}, {fix}"
+        if where == 'weights': return f"the weights {value} are not finite (NaN or infinite) after epoch {epoch}, {fix}"
+        return f"the loss became {value} at epoch {epoch}, batch {where}, {fix}"
 
 # %% ../nbs/03_vae.ipynb #f31569c4
-from .checks import check_images, check_count, check_positive, check_model
+from .checks import check_images, check_count, check_positive, check_model, check_settings
 from .data import make_dataset, binarize
 
 # %% ../nbs/03_vae.ipynb #ea472d58
@@ -71,8 +88,7 @@ def train_vae(model,                 # a VAE (or CVAE) to train
     check_model(model, 'train_vae')
     check = lambda images, what: check_images(images, what, shape=model.image_shape)
     x, x_val = check(x, 'training images'), None if x_val is None else check(x_val, 'validation images')
-    epochs, batch_size = check_count(epochs, 'epochs'), check_count(batch_size, 'batch_size')
-    learning_rate = check_positive(learning_rate, 'learning_rate')
+    epochs, batch_size, learning_rate = check_settings(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate)
     _check_labels_given(model, y, y_val, x_val)
     if binarize_data is None: binarize_data = model.likelihood == 'bernoulli' and not is_binary(x)
     if not model.compiled or model.optimizer is None:
@@ -84,9 +100,7 @@ def train_vae(model,                 # a VAE (or CVAE) to train
     history = model.fit(train, validation_data=val, epochs=epochs, callbacks=[guard, *callbacks], verbose=verbose,
                         shuffle=False)   # make_dataset already shuffles, seeded
     if guard.failed_at:
-        ep, b, v = guard.failed_at
-        raise TrainingDiverged(f"the loss became {v} at epoch {ep}, batch {b}, so training stopped and nothing was saved; "
-                               f"lower the learning rate (e.g. 3e-4) or check the data for bad pixels")
+        raise TrainingDiverged(guard.message())   # what became NaN (a batch's loss, the validation loss, the weights), where
     return history
 
 # %% ../nbs/07_cli.ipynb #5b78012b
@@ -94,7 +108,8 @@ import math, time, tempfile
 import numpy as np
 from dataclasses import dataclass, asdict
 from pathlib import Path
-from .checks import check_choice, check_latent_dim, check_count, check_positive
+from .checks import check_choice, check_latent_dim, check_count, check_positive, check_settings, check_network_size
+from .data import IMAGE_SHAPES
 from .data import load_dataset, check_dataset, pick_per_class, binarize
 from .losses import nats_to_bits_per_dim
 from .networks import ARCHS
@@ -129,8 +144,7 @@ class TrainConfig:
         check_choice(self.model, MODELS, 'model'); check_dataset(self.dataset)
         check_choice(self.arch, ARCHS, 'arch'); check_latent_dim(self.latent_dim)
         check_choice(self.likelihood, ('auto', *LIKELIHOODS), 'likelihood'); check_choice(self.prior, PRIORS, 'prior')
-        check_count(self.epochs, 'epochs'); check_count(self.batch_size, 'batch_size'); check_count(self.limit, 'limit', low=0)
-        check_positive(self.learning_rate, 'learning_rate'); check_positive(self.beta, 'beta', allow_zero=True)
+        check_settings(epochs=self.epochs, batch_size=self.batch_size, limit=self.limit, learning_rate=self.learning_rate, beta=self.beta)
         if check_count(self.image_size, 'image_size', low=0) and self.image_size < 8:
             raise ValueError(f"image_size={self.image_size}; it must be 8 or more (e.g. 32 or 64)")
         if self.image_size and self.dataset in FIXED_SIZE:
@@ -138,6 +152,8 @@ class TrainConfig:
         if self.model == 'cvae' and self.dataset == 'binarized_mnist':
             raise ValueError("--model cvae needs labels, and binarized_mnist has none for its training images; use --dataset mnist or fashion_mnist")
         if self.model == 'vae' and self.prior != 'standard': raise ValueError(f"prior={self.prior!r} is for --model cvae; a VAE's prior is N(0, I)")
+        side = self.image_size or 32                        # a folder's (or the sprites') images: RGB of that side
+        check_network_size(self.arch, self.latent_dim, image_shape=IMAGE_SHAPES.get(self.dataset, (side, side, 3)))   # before any data is read
         return self
 
 
@@ -186,15 +202,16 @@ def _test_metrics(model, d) -> dict:
             'bits_per_dim': float(nats_to_bits_per_dim(nelbo, math.prod(model.image_shape))), 'likelihood': model.likelihood,
             'images': len(x_test), 'binarized': f'binarize(x_test, seed={VALIDATION_SEED})' if binarized else 'no'}
 
-def _judge(model, d, say):
-    "How often a CVAE's images are read as the class asked for, by a classifier of the data set's own labelled images."
+def _judge(model, d, say, limit=0):
+    "How often a CVAE's images are read as the class asked for, by a classifier of the data set's own labelled images (the first `limit`, if > 0)."
     from vae_tutorial.classifier import get_classifier, conditional_accuracy
     if d.train.y is None: return None
-    if d.name == 'mnist' and len(d.train.x) >= 60000: clf = get_classifier(*d.train, say=say)   # cached after its first training
-    else:                        # any other labelled set (a folder, the sprites, the bundled sample): trained for this run, never cached
+    x, y = (d.train.x[:limit], d.train.y[:limit]) if limit else d.train
+    if d.name == 'mnist' and len(x) >= 60000: clf = get_classifier(x, y, say=say)   # all of MNIST: cached after its first training
+    else:                        # any other labelled set (a folder, the sprites, the sample, a --limit): trained for this run, never cached
         with tempfile.TemporaryDirectory() as t:
-            epochs = epochs_for(3, len(d.train.x) * 2, d.source) if d.source == 'sample' else min(30, max(3, 20_000 // len(d.train.x)))
-            clf = get_classifier(*d.train, path=Path(t)/'classifier.keras', epochs=epochs, say=lambda line: say(line.split('; saved it to')[0]))
+            epochs = epochs_for(3, len(x) * 2, d.source) if d.source == 'sample' else min(30, max(3, 20_000 // len(x)))
+            clf = get_classifier(x, y, path=Path(t)/'classifier.keras', epochs=epochs, say=lambda line: say(line.split('; saved it to')[0]))
     acc = conditional_accuracy(model, clf, n_per_digit=100, seed=0)
     real = float((clf.predict(d.test.x, verbose=0).argmax(1) == d.test.y).mean())
     return {'overall': acc['overall'], 'per_digit': acc['per_digit'].tolist(), 'judge_on_real_test_images': real}
@@ -241,7 +258,7 @@ def run(config:TrainConfig,  # what to train, on what
                         verbose=c.verbose, **labels)
     seconds = time.time() - start
     test = _test_metrics(model, d)
-    if model.conditional: test['conditional_accuracy'] = _judge(model, d, say)
+    if model.conditional: test['conditional_accuracy'] = _judge(model, d, say, c.limit)
     record = {'history': history.history, 'config': asdict(c), 'test': test, 'epochs': epochs, 'seconds': round(seconds, 1),
               'train_images': len(x), 'validation': val_name, 'data': {'name': d.name, 'source': d.source, 'origin': Path(d.origin).name,
                        'image_shape': list(d.image_shape), 'class_names': list(d.class_names)}}
