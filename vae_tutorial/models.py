@@ -18,6 +18,7 @@ from .data import atomic_path
 __all__ = ['LIKELIHOODS', 'VAE', 'make_vae', 'ModelFileError', 'save_vae', 'load_vae', 'PRIORS', 'CVAE', 'make_cvae', 'build_density_vae', 'IWAE', 'make_iwae']
 
 # %% ../nbs/03_vae.ipynb #c8836e45
+from .backend import replicas_in_sync   # 1 unless tf.distribute runs several replicas (00_training)
 LIKELIHOODS = ('bernoulli', 'gaussian', 'continuous_bernoulli')   # how a decoder's logits score pixels: see 02_elbo
 
 def _batched(fn, n, batch_size):
@@ -86,11 +87,12 @@ class VAE(keras.Model):
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         images, labels = self.split_inputs(x)
-        reconstruction = -self.log_likelihood(images, y_pred['logits'])
+        y_pred = {k: ops.cast(v, 'float32') for k, v in y_pred.items()}   # the loss in float32 under any precision
+        reconstruction = -self.log_likelihood(ops.cast(images, 'float32'), y_pred['logits'])
         kl = self.kl(y_pred['mean'], y_pred['log_var'], labels)
         self.reconstruction_tracker.update_state(reconstruction)
         self.kl_tracker.update_state(kl)
-        return ops.mean(reconstruction + self.beta * kl)
+        return ops.mean(reconstruction + self.beta * kl) / replicas_in_sync()   # tf.distribute sums the replicas' gradients
 
     def get_config(self):
         config = {'name': self.name, **{k: getattr(self, k) for k in self.settings}}

@@ -4,12 +4,13 @@
 
 # %% ../nbs/00_training.ipynb #0254d907
 from __future__ import annotations
-import math
+import math, contextlib
+from typing import NamedTuple
 import numpy as np
-from .backend import keras
+from .backend import keras, import_tensorflow
 
 # %% auto #0
-__all__ = ['VALIDATION_SEED', 'is_binary', 'TrainingDiverged', 'StopOnNaN', 'train_vae', 'MODELS', 'FIXED_SIZE', 'SAMPLE_IMAGE_PASSES', 'TrainConfig', 'likelihood_for', 'epochs_for', 'RunRecord', 'run']
+__all__ = ['VALIDATION_SEED', 'PRECISIONS', 'FLOAT32_LAYERS', 'is_binary', 'TrainingDiverged', 'StopOnNaN', 'Replicas', 'data_parallel', 'with_precision', 'trainable_copy', 'train_vae', 'MODELS', 'FIXED_SIZE', 'SAMPLE_IMAGE_PASSES', 'TrainConfig', 'likelihood_for', 'epochs_for', 'RunRecord', 'run']
 
 # %% ../nbs/00_training.ipynb #30a9fdb7
 VALIDATION_SEED = 1   # the one fixed binarization of validation (and test) images, whatever the training seed
@@ -35,16 +36,109 @@ class StopOnNaN(keras.callbacks.Callback):
             self.failed_at = (self.epoch + 1, batch + 1, float(loss))
             self.model.stop_training = True
 
+# %% ../nbs/00_training.ipynb #c7f96133
+class Replicas(NamedTuple):
+    "The data-parallel engine `train_vae` trains under: its scope, how many replicas, and words for the log."
+    scope: object   # call it for a context manager: model building, compiling and fitting happen inside it
+    count: int      # replicas that train in sync (1: no data parallelism)
+    engine: str     # the engine's name
+    devices: tuple  # the devices, by name
+
+def data_parallel(distribute=True,  # True: every device the backend sees; False: none; or a tf.distribute.Strategy / keras.distribution.Distribution
+                 ) -> Replicas:
+    "The backend's own data-parallel engine: `tf.distribute.MirroredStrategy` on TensorFlow, `keras.distribution.DataParallel` on JAX."
+    backend = keras.backend.backend()
+    if distribute is False or distribute is None: return Replicas(contextlib.nullcontext, 1, 'one device', ())
+    if distribute is not True:                                    # an engine made by the caller
+        if hasattr(distribute, 'num_replicas_in_sync'):
+            return Replicas(distribute.scope, distribute.num_replicas_in_sync, type(distribute).__name__,
+                            tuple(getattr(distribute.extended, 'worker_devices', ())))
+        if isinstance(distribute, keras.distribution.Distribution):
+            devices = tuple(str(d) for d in distribute.device_mesh.devices.flatten())
+            return Replicas(distribute.scope, len(devices), type(distribute).__name__, devices)
+        raise ValueError(f"distribute={distribute!r}; use True, False, a tf.distribute.Strategy or a keras.distribution.Distribution")
+    if backend == 'tensorflow':
+        tf = import_tensorflow()
+        devices = tuple(d.name for d in tf.config.list_logical_devices('GPU') or tf.config.list_logical_devices('CPU'))
+        strategy = tf.distribute.MirroredStrategy(list(devices))
+        return Replicas(strategy.scope, strategy.num_replicas_in_sync, 'tf.distribute.MirroredStrategy', devices)
+    if backend == 'jax':
+        devices = tuple(keras.distribution.list_devices())
+        return Replicas(keras.distribution.DataParallel(devices=list(devices)).scope, len(devices),
+                        'keras.distribution.DataParallel', devices)
+    raise ValueError(f"distribute=True needs the tensorflow or jax backend (this is {backend}); train without distribute")
+
+# %% ../nbs/00_training.ipynb #9e125309
+PRECISIONS = ('float32', 'mixed_bfloat16', 'mixed_float16')        # the dtype policies training can use
+FLOAT32_LAYERS = ('mean', 'log_var', 'logits', 'prior_mean', 'prior_log_var')   # heads kept in float32 under any policy
+
+def with_precision(config,     # a model's config, as `get_config` or `keras.saving.serialize_keras_object` gives it
+                   precision,  # one of PRECISIONS
+                  ):
+    "A copy of `config` with every layer's dtype policy set to `precision`, except the `FLOAT32_LAYERS` heads."
+    if precision not in PRECISIONS: raise ValueError(f"precision={precision!r}; use one of {', '.join(PRECISIONS)}")
+    def walk(o):
+        if isinstance(o, list): return [walk(v) for v in o]
+        if not isinstance(o, dict): return o
+        o = {k: walk(v) for k, v in o.items()}
+        policy = o.get('dtype')
+        if isinstance(policy, dict) and policy.get('class_name') == 'DTypePolicy' and o.get('name') not in FLOAT32_LAYERS:
+            o['dtype'] = {**policy, 'config': {**policy['config'], 'name': precision}}
+        return o
+    return walk(config)
+
+def trainable_copy(model,               # a built model (VAE, CVAE, IWAE, ...)
+                   precision='float32', # one of PRECISIONS
+                   replicas=None,       # a `Replicas` from `data_parallel`, whose scope the copy is built in
+                  ):
+    "The same model rebuilt from its config under `precision` (inside the replicas' scope), with `model`'s weights."
+    config = with_precision(keras.saving.serialize_keras_object(model), precision)
+    with (replicas.scope if replicas else contextlib.nullcontext)():
+        copy = keras.saving.deserialize_keras_object(config)
+        copy.set_weights(model.get_weights())
+    return copy
+
+# %% ../nbs/00_training.ipynb #8ecdf462
+def _optimizer_for(model, learning_rate, precision):
+    "The optimizer to compile a copy with: a fresh one like `model`'s if it was compiled, else Adam; loss-scaled for float16."
+    opt = (keras.optimizers.deserialize(keras.optimizers.serialize(model.optimizer)) if model.compiled and model.optimizer is not None
+           else keras.optimizers.Adam(learning_rate))
+    if precision == 'mixed_float16' and not isinstance(opt, keras.optimizers.LossScaleOptimizer): opt = keras.optimizers.LossScaleOptimizer(opt)
+    return opt
+
+def _trainee(model, distribute, precision, batch_size, learning_rate, jit_compile, verbose):
+    "(replicas, the compiled model to fit): `model` itself on one device in float32, else a `trainable_copy` under the engine."
+    if precision not in PRECISIONS: raise ValueError(f"precision={precision!r}; use one of {', '.join(PRECISIONS)}")
+    replicas = data_parallel(distribute)
+    if distribute is False and precision == 'float32':
+        if not model.compiled or model.optimizer is None:
+            model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
+        return replicas, model
+    copy = trainable_copy(model, precision, replicas)
+    with replicas.scope(): copy.compile(optimizer=_optimizer_for(model, learning_rate, precision), jit_compile=jit_compile)
+    if verbose != 0:
+        print(f"Training on {replicas.count} replica{'s' * (replicas.count != 1)} ({replicas.engine}"
+              f"{' over ' + ', '.join(d.split('/')[-1] if isinstance(d, str) else str(d) for d in replicas.devices) if replicas.devices else ''}), "
+              f"global batch {batch_size} ≈ {batch_size / replicas.count:g} per replica, precision {precision}", flush=True)
+    return replicas, copy
+
+def _hand_back(trainee, model, learning_rate, jit_compile):
+    "Copy a trained copy's weights into `model`, compiled (for `evaluate`) if it was not; nothing when `model` trained itself."
+    if trainee is model: return
+    model.set_weights(trainee.get_weights())
+    if not model.compiled: model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
+
+
 # %% ../nbs/03_vae.ipynb #f31569c4
 from .checks import check_images, check_count, check_positive, check_model
 from .data import make_dataset, binarize
 
 # %% ../nbs/03_vae.ipynb #ea472d58
-def _fit_data(model, x, y, batch_size, seed, binarize_data, shuffle=True):
+def _fit_data(model, x, y, batch_size, seed, binarize_data, shuffle=True, drop_remainder=False):
     "A `tf.data` pipeline of `x` for `fit`; a CVAE's one-hot labels travel as a second input, not as targets."
     k = model.num_classes if model.conditional else 10
     ds = make_dataset(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed, dynamic_binarize=binarize_data,
-                      one_hot_labels=model.conditional, num_classes=k)
+                      one_hot_labels=model.conditional, num_classes=k, drop_remainder=drop_remainder)
     return ds.map(lambda xb, yb: ((xb, yb),)) if model.conditional else ds
 
 def _check_labels_given(model, y, y_val, x_val):
@@ -66,6 +160,8 @@ def train_vae(model,                 # a VAE (or CVAE) to train
               verbose='auto',        # Keras' progress bar: 'auto', 0, 1 or 2
               jit_compile='auto',    # XLA compilation, passed to compile
               y=None, y_val=None,    # labels, for models that use them (the CVAE)
+              distribute=False,      # data-parallel over every device (True), or a tf.distribute.Strategy / keras.distribution.Distribution
+              precision='float32',   # 'float32', 'mixed_bfloat16' or 'mixed_float16' (Keras dtype policies)
              ) -> keras.callbacks.History:
     "Fit `model` with Adam on `x` (optionally validating on `x_val`); raise `TrainingDiverged` if the loss becomes NaN."
     check_model(model, 'train_vae')
@@ -75,14 +171,19 @@ def train_vae(model,                 # a VAE (or CVAE) to train
     learning_rate = check_positive(learning_rate, 'learning_rate')
     _check_labels_given(model, y, y_val, x_val)
     if binarize_data is None: binarize_data = model.likelihood == 'bernoulli' and not is_binary(x)
-    if not model.compiled or model.optimizer is None:
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
-    train = _fit_data(model, x, y, batch_size, seed, binarize_data)
+    replicas, trainee = _trainee(model, distribute, precision, batch_size, learning_rate, jit_compile, verbose)
+    even = keras.backend.backend() == 'jax' and replicas.count > 1   # JAX shards each batch evenly over the devices
+    train = _fit_data(model, x, y, batch_size, seed, binarize_data, drop_remainder=even and len(x) % batch_size % replicas.count > 0)
+    val_batch = 1000 // replicas.count * replicas.count
     val = None if x_val is None else _fit_data(model, binarize(x_val, seed=VALIDATION_SEED) if binarize_data else x_val,
-                                               y_val, 1000, None, False, shuffle=False)
+                                               y_val, val_batch, None, False, shuffle=False,
+                                               drop_remainder=even and len(x_val) % val_batch % replicas.count > 0)
     guard = StopOnNaN()
-    history = model.fit(train, validation_data=val, epochs=epochs, callbacks=[guard, *callbacks], verbose=verbose,
-                        shuffle=False)   # make_dataset already shuffles, seeded
+    with replicas.scope():
+        history = trainee.fit(train, validation_data=val, epochs=epochs, callbacks=[guard, *callbacks], verbose=verbose,
+                              shuffle=False)   # make_dataset already shuffles, seeded
+    _hand_back(trainee, model, learning_rate, jit_compile)   # a copy's trained weights, back in the model you hold
+    history.replicas = replicas.count
     if guard.failed_at:
         ep, b, v = guard.failed_at
         raise TrainingDiverged(f"the loss became {v} at epoch {ep}, batch {b}, so training stopped and nothing was saved; "
