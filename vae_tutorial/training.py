@@ -44,6 +44,8 @@ class Replicas(NamedTuple):
     engine: str     # the engine's name
     devices: tuple  # the devices, by name
 
+_STRATEGIES = {}   # the MirroredStrategy made for each set of devices
+
 def data_parallel(distribute=True,  # True: every device the backend sees; False: none; or a tf.distribute.Strategy / keras.distribution.Distribution
                  ) -> Replicas:
     "The backend's own data-parallel engine: `tf.distribute.MirroredStrategy` on TensorFlow, `keras.distribution.DataParallel` on JAX."
@@ -60,7 +62,8 @@ def data_parallel(distribute=True,  # True: every device the backend sees; False
     if backend == 'tensorflow':
         tf = import_tensorflow()
         devices = tuple(d.name for d in tf.config.list_logical_devices('GPU') or tf.config.list_logical_devices('CPU'))
-        strategy = tf.distribute.MirroredStrategy(list(devices))
+        if devices not in _STRATEGIES: _STRATEGIES[devices] = tf.distribute.MirroredStrategy(list(devices))
+        strategy = _STRATEGIES[devices]   # one per process: a second one's collective ops could mix with the first's
         return Replicas(strategy.scope, strategy.num_replicas_in_sync, 'tf.distribute.MirroredStrategy', devices)
     if backend == 'jax':
         devices = tuple(keras.distribution.list_devices())
@@ -126,6 +129,7 @@ def _hand_back(trainee, model, learning_rate, jit_compile):
     "Copy a trained copy's weights into `model`, compiled (for `evaluate`) if it was not; nothing when `model` trained itself."
     if trainee is model: return
     model.set_weights(trainee.get_weights())
+    model.built = True   # its networks are built; only the copy was ever called
     if not model.compiled: model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
 
 
@@ -225,6 +229,9 @@ class TrainConfig:
     offline: bool = False         # never try to download
     prior: str = 'standard'       # cvae only: standard or learned
     verbose: int = 2              # Keras' progress output: 0 none, 1 a progress bar, 2 a line per epoch
+    distribute: bool = False      # data-parallel over every device the backend sees (tf.distribute / keras.distribution)
+    cpu_devices: int = 0          # split the host CPU into N devices first (to try --distribute without accelerators); 0: leave it
+    precision: str = 'float32'    # float32, mixed_bfloat16 or mixed_float16 (Keras dtype policies)
 
     def check(self) -> 'TrainConfig':
         check_choice(self.model, MODELS, 'model'); check_dataset(self.dataset)
@@ -232,6 +239,7 @@ class TrainConfig:
         check_choice(self.likelihood, ('auto', *LIKELIHOODS), 'likelihood'); check_choice(self.prior, PRIORS, 'prior')
         check_count(self.epochs, 'epochs'); check_count(self.batch_size, 'batch_size'); check_count(self.limit, 'limit', low=0)
         check_positive(self.learning_rate, 'learning_rate'); check_positive(self.beta, 'beta', allow_zero=True)
+        check_count(self.cpu_devices, 'cpu_devices', low=0); check_choice(self.precision, PRECISIONS, 'precision')
         if check_count(self.image_size, 'image_size', low=0) and self.image_size < 8:
             raise ValueError(f"image_size={self.image_size}; it must be 8 or more (e.g. 32 or 64)")
         if self.image_size and self.dataset in FIXED_SIZE:
@@ -339,11 +347,11 @@ def run(config:TrainConfig,  # what to train, on what
     start = time.time()
     labels = dict(y=y, y_val=y_val) if model.conditional else {}
     history = train_vae(model, x, x_val, epochs=epochs, batch_size=c.batch_size, learning_rate=c.learning_rate, seed=c.seed,
-                        verbose=c.verbose, **labels)
+                        verbose=c.verbose, distribute=c.distribute, precision=c.precision, **labels)
     seconds = time.time() - start
     test = _test_metrics(model, d)
     if model.conditional: test['conditional_accuracy'] = _judge(model, d, say)
-    record = {'history': history.history, 'config': asdict(c), 'test': test, 'epochs': epochs, 'seconds': round(seconds, 1),
+    record = {'history': history.history, 'config': asdict(c), 'test': test, 'epochs': epochs, 'seconds': round(seconds, 1), 'replicas': history.replicas,
               'train_images': len(x), 'validation': val_name, 'data': {'name': d.name, 'source': d.source, 'origin': Path(d.origin).name,
                        'image_shape': list(d.image_shape), 'class_names': list(d.class_names)}}
     return RunRecord(model, _figures(model, history, d, c.seed), record)
