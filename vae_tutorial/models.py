@@ -79,16 +79,22 @@ class VAE(keras.Model):
         "The image a decoder's `logits` stand for, E[x|z]: sigmoid(logits), or the continuous Bernoulli's mean (which is not λ)."
         return continuous_bernoulli_mean(logits) if self.likelihood == 'continuous_bernoulli' else ops.sigmoid(logits)
 
+    binarize_in_step = False   # set by `train_vae`: draw 0/1 pixels from grey ones inside the compiled training step
+
     def call(self, inputs, training=None):
         x, y = self.split_inputs(inputs)
+        if training and self.binarize_in_step:   # dynamic binarization on the device, not in the input pipeline
+            x = ops.cast(keras.random.uniform(ops.shape(x), seed=self.sampling.seed_generator) < x, x.dtype)
         mean, log_var = self.encoder(self.encoder_inputs(x, y), training=training)
         z = self.sampling([mean, log_var])
-        return {'mean': mean, 'log_var': log_var, 'z': z, 'logits': self.decoder(self.decoder_inputs(z, y), training=training)}
+        out = {'mean': mean, 'log_var': log_var, 'z': z, 'logits': self.decoder(self.decoder_inputs(z, y), training=training)}
+        if training and self.binarize_in_step: out['images'] = x   # the bits the loss must score
+        return out
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         images, labels = self.split_inputs(x)
         y_pred = {k: ops.cast(v, 'float32') for k, v in y_pred.items()}   # the loss in float32 under any precision
-        reconstruction = -self.log_likelihood(ops.cast(images, 'float32'), y_pred['logits'])
+        reconstruction = -self.log_likelihood(y_pred.get('images', ops.cast(images, 'float32')), y_pred['logits'])
         kl = self.kl(y_pred['mean'], y_pred['log_var'], labels)
         self.reconstruction_tracker.update_state(reconstruction)
         self.kl_tracker.update_state(kl)

@@ -10,7 +10,7 @@ import numpy as np
 from .backend import keras, import_tensorflow
 
 # %% auto #0
-__all__ = ['VALIDATION_SEED', 'PRECISIONS', 'FLOAT32_LAYERS', 'is_binary', 'TrainingDiverged', 'StopOnNaN', 'Replicas', 'data_parallel', 'with_precision', 'trainable_copy', 'train_vae', 'MODELS', 'FIXED_SIZE', 'SAMPLE_IMAGE_PASSES', 'TrainConfig', 'likelihood_for', 'epochs_for', 'RunRecord', 'run']
+__all__ = ['VALIDATION_SEED', 'PRECISIONS', 'FLOAT32_LAYERS', 'STEPS_PER_EXECUTION', 'BINARIZE_IN_STEP', 'is_binary', 'TrainingDiverged', 'StopOnNaN', 'Replicas', 'data_parallel', 'with_precision', 'trainable_copy', 'auto_jit_compile', 'train_vae', 'MODELS', 'FIXED_SIZE', 'SAMPLE_IMAGE_PASSES', 'TrainConfig', 'likelihood_for', 'epochs_for', 'RunRecord', 'run']
 
 # %% ../nbs/00_training.ipynb #30a9fdb7
 VALIDATION_SEED = 1   # the one fixed binarization of validation (and test) images, whatever the training seed
@@ -102,6 +102,16 @@ def trainable_copy(model,               # a built model (VAE, CVAE, IWAE, ...)
     return copy
 
 # %% ../nbs/00_training.ipynb #8ecdf462
+STEPS_PER_EXECUTION = 32  # training steps per call into the compiled step: the host (and the NaN guard) looks in every 32 steps
+
+def auto_jit_compile(model) -> bool:
+    "XLA or not, per device and architecture: Keras's choice on an accelerator; on a CPU, XLA for dense networks only (it slowed conv)."
+    if keras.backend.backend() != 'tensorflow': return 'auto'
+    tf = import_tensorflow()
+    if tf.config.list_logical_devices('GPU'): return 'auto'
+    def layers(m): return [l for k in getattr(m, 'layers', ()) for l in (k, *layers(k))]
+    return not any(isinstance(l, keras.layers.Conv2D) for l in layers(model))
+
 def _optimizer_for(model, learning_rate, precision):
     "The optimizer to compile a copy with: a fresh one like `model`'s if it was compiled, else Adam; loss-scaled for float16."
     opt = (keras.optimizers.deserialize(keras.optimizers.serialize(model.optimizer)) if model.compiled and model.optimizer is not None
@@ -109,16 +119,18 @@ def _optimizer_for(model, learning_rate, precision):
     if precision == 'mixed_float16' and not isinstance(opt, keras.optimizers.LossScaleOptimizer): opt = keras.optimizers.LossScaleOptimizer(opt)
     return opt
 
-def _trainee(model, distribute, precision, batch_size, learning_rate, jit_compile, verbose):
+def _trainee(model, distribute, precision, batch_size, learning_rate, jit_compile, verbose, steps_per_execution=1):
     "(replicas, the compiled model to fit): `model` itself on one device in float32, else a `trainable_copy` under the engine."
     if precision not in PRECISIONS: raise ValueError(f"precision={precision!r}; use one of {', '.join(PRECISIONS)}")
     replicas = data_parallel(distribute)
+    if jit_compile == 'auto': jit_compile = auto_jit_compile(model)
     if distribute is False and precision == 'float32':
         if not model.compiled or model.optimizer is None:
-            model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
+            model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile, steps_per_execution=steps_per_execution)
         return replicas, model
     copy = trainable_copy(model, precision, replicas)
-    with replicas.scope(): copy.compile(optimizer=_optimizer_for(model, learning_rate, precision), jit_compile=jit_compile)
+    with replicas.scope(): copy.compile(optimizer=_optimizer_for(model, learning_rate, precision), jit_compile=jit_compile,
+                                        steps_per_execution=steps_per_execution)
     if verbose != 0:
         print(f"Training on {replicas.count} replica{'s' * (replicas.count != 1)} ({replicas.engine}"
               f"{' over ' + ', '.join(d.split('/')[-1] if isinstance(d, str) else str(d) for d in replicas.devices) if replicas.devices else ''}), "
@@ -131,6 +143,13 @@ def _hand_back(trainee, model, learning_rate, jit_compile):
     model.set_weights(trainee.get_weights())
     model.built = True   # its networks are built; only the copy was ever called
     if not model.compiled: model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
+
+BINARIZE_IN_STEP = True   # dynamic binarization inside the compiled step rather than in tf.data (see benchmarks/keras_io_race.py)
+
+def _binarizes_in_step(model) -> bool:
+    "Binarize inside `model`'s training step? Where `BINARIZE_IN_STEP` says so and its loss is `VAE.compute_loss`, which scores those bits."
+    from vae_tutorial.models import VAE
+    return BINARIZE_IN_STEP and type(model).compute_loss is VAE.compute_loss
 
 
 # %% ../nbs/03_vae.ipynb #f31569c4
@@ -162,10 +181,11 @@ def train_vae(model,                 # a VAE (or CVAE) to train
               seed=0,                # seed for shuffling and binarization
               callbacks=(),          # more Keras callbacks
               verbose='auto',        # Keras' progress bar: 'auto', 0, 1 or 2
-              jit_compile='auto',    # XLA compilation, passed to compile
+              jit_compile='auto',    # XLA compilation, passed to compile; 'auto': `auto_jit_compile` (per architecture and device)
               y=None, y_val=None,    # labels, for models that use them (the CVAE)
               distribute=False,      # data-parallel over every device (True), or a tf.distribute.Strategy / keras.distribution.Distribution
               precision='float32',   # 'float32', 'mixed_bfloat16' or 'mixed_float16' (Keras dtype policies)
+              steps_per_execution=STEPS_PER_EXECUTION, # training steps per call into the compiled function (and per NaN check)
              ) -> keras.callbacks.History:
     "Fit `model` with Adam on `x` (optionally validating on `x_val`); raise `TrainingDiverged` if the loss becomes NaN."
     check_model(model, 'train_vae')
@@ -175,9 +195,11 @@ def train_vae(model,                 # a VAE (or CVAE) to train
     learning_rate = check_positive(learning_rate, 'learning_rate')
     _check_labels_given(model, y, y_val, x_val)
     if binarize_data is None: binarize_data = model.likelihood == 'bernoulli' and not is_binary(x)
-    replicas, trainee = _trainee(model, distribute, precision, batch_size, learning_rate, jit_compile, verbose)
+    replicas, trainee = _trainee(model, distribute, precision, batch_size, learning_rate, jit_compile, verbose, steps_per_execution)
     even = keras.backend.backend() == 'jax' and replicas.count > 1   # JAX shards each batch evenly over the devices
-    train = _fit_data(model, x, y, batch_size, seed, binarize_data, drop_remainder=even and len(x) % batch_size % replicas.count > 0)
+    trainee.binarize_in_step = in_step = bool(binarize_data) and _binarizes_in_step(trainee)
+    train = _fit_data(model, x, y, batch_size, seed, binarize_data and not in_step,
+                      drop_remainder=even and len(x) % batch_size % replicas.count > 0)
     val_batch = 1000 // replicas.count * replicas.count
     val = None if x_val is None else _fit_data(model, binarize(x_val, seed=VALIDATION_SEED) if binarize_data else x_val,
                                                y_val, val_batch, None, False, shuffle=False,
@@ -190,7 +212,7 @@ def train_vae(model,                 # a VAE (or CVAE) to train
     history.replicas = replicas.count
     if guard.failed_at:
         ep, b, v = guard.failed_at
-        raise TrainingDiverged(f"the loss became {v} at epoch {ep}, batch {b}, so training stopped and nothing was saved; "
+        raise TrainingDiverged(f"the loss became {v} at epoch {ep}, by batch {b}, so training stopped and nothing was saved; "
                                f"lower the learning rate (e.g. 3e-4) or check the data for bad pixels")
     return history
 
