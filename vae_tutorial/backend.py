@@ -7,7 +7,7 @@ from __future__ import annotations
 import os, sys, contextlib
 
 # %% auto #0
-__all__ = ['CPU_DEVICES_VAR', 'silenced_stderr', 'import_tensorflow', 'import_keras', 'cpu_devices_asked', 'use_cpu_devices',
+__all__ = ['CPU_DEVICES_VAR', 'silenced_stderr', 'cpu_devices_asked', 'import_tensorflow', 'import_keras', 'use_cpu_devices',
            'replicas_in_sync']
 
 # %% ../nbs/00_backend.ipynb #b4b976d6
@@ -19,6 +19,28 @@ def silenced_stderr():
     os.dup2(null, 2)
     try: yield
     finally: os.dup2(saved, 2); os.close(saved); os.close(null)
+
+# %% ../nbs/00_backend.ipynb #84ad635a
+CPU_DEVICES_VAR = 'VAE_TUTORIAL_CPU_DEVICES'   # the environment variable `use_cpu_devices` sets and the imports read
+
+def cpu_devices_asked() -> int:
+    "How many devices the host CPU should pose as: `VAE_TUTORIAL_CPU_DEVICES`, or 1."
+    v = os.environ.get(CPU_DEVICES_VAR, '1').strip() or '1'
+    if not v.isdigit() or int(v) < 1: raise ValueError(f"{CPU_DEVICES_VAR}={v!r}; it must be a whole number of devices, 1 or more")
+    return int(v)
+
+def _split_cpu(tf, n):
+    "Make TensorFlow's CPU `n` logical devices (nothing for n=1); RuntimeError once TensorFlow has started its devices."
+    cpu = tf.config.list_physical_devices('CPU')[0]
+    have = tf.config.get_logical_device_configuration(cpu)
+    if n > 1 and len(have or ()) != n:
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(n)])
+
+def _force_host_devices(n):
+    "Put `--xla_force_host_platform_device_count=n` into XLA_FLAGS (replacing any earlier count), for JAX to read at import."
+    if n < 2: return
+    flags = [f for f in os.environ.get('XLA_FLAGS', '').split() if not f.startswith('--xla_force_host_platform_device_count')]
+    os.environ['XLA_FLAGS'] = ' '.join([*flags, f'--xla_force_host_platform_device_count={n}'])
 
 # %% ../nbs/00_backend.ipynb #d8104937
 def import_tensorflow():
@@ -45,28 +67,6 @@ def __getattr__(name):
         k = import_keras()
         return k if name == 'keras' else k.ops
     raise AttributeError(f"module 'vae_tutorial.backend' has no attribute {name!r}")
-
-# %% ../nbs/00_backend.ipynb #84ad635a
-CPU_DEVICES_VAR = 'VAE_TUTORIAL_CPU_DEVICES'   # the environment variable `use_cpu_devices` sets and the imports read
-
-def cpu_devices_asked() -> int:
-    "How many devices the host CPU should pose as: `VAE_TUTORIAL_CPU_DEVICES`, or 1."
-    v = os.environ.get(CPU_DEVICES_VAR, '1').strip() or '1'
-    if not v.isdigit() or int(v) < 1: raise ValueError(f"{CPU_DEVICES_VAR}={v!r}; it must be a whole number of devices, 1 or more")
-    return int(v)
-
-def _split_cpu(tf, n):
-    "Make TensorFlow's CPU `n` logical devices (nothing for n=1); RuntimeError once TensorFlow has started its devices."
-    cpu = tf.config.list_physical_devices('CPU')[0]
-    have = tf.config.get_logical_device_configuration(cpu)
-    if n > 1 and len(have or ()) != n:
-        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(n)])
-
-def _force_host_devices(n):
-    "Put `--xla_force_host_platform_device_count=n` into XLA_FLAGS (replacing any earlier count), for JAX to read at import."
-    if n < 2: return
-    flags = [f for f in os.environ.get('XLA_FLAGS', '').split() if not f.startswith('--xla_force_host_platform_device_count')]
-    os.environ['XLA_FLAGS'] = ' '.join([*flags, f'--xla_force_host_platform_device_count={n}'])
 
 # %% ../nbs/00_backend.ipynb #b6b11350
 def use_cpu_devices(n:int,  # how many devices the host CPU should pose as (1 or more)

@@ -10,7 +10,7 @@ import numpy as np
 from .backend import keras, import_tensorflow
 
 # %% auto #0
-__all__ = ['VALIDATION_SEED', 'PRECISIONS', 'FLOAT32_LAYERS', 'STEPS_PER_EXECUTION', 'BINARIZE_IN_STEP', 'is_binary', 'TrainingDiverged', 'StopOnNaN', 'Replicas', 'data_parallel', 'with_precision', 'trainable_copy', 'auto_jit_compile', 'train_vae', 'MODELS', 'FIXED_SIZE', 'SAMPLE_IMAGE_PASSES', 'TrainConfig', 'likelihood_for', 'epochs_for', 'RunRecord', 'run']
+__all__ = ['VALIDATION_SEED', 'PRECISIONS', 'FLOAT32_LAYERS', 'STEPS_PER_EXECUTION', 'SPE_DISTRIBUTED', 'BINARIZE_IN_STEP', 'is_binary', 'TrainingDiverged', 'StopOnNaN', 'Replicas', 'data_parallel', 'with_precision', 'trainable_copy', 'auto_jit_compile', 'train_vae', 'MODELS', 'FIXED_SIZE', 'SAMPLE_IMAGE_PASSES', 'TrainConfig', 'likelihood_for', 'epochs_for', 'RunRecord', 'run']
 
 # %% ../nbs/00_training.ipynb #30a9fdb7
 VALIDATION_SEED = 1   # the one fixed binarization of validation (and test) images, whatever the training seed
@@ -55,7 +55,7 @@ def data_parallel(distribute=True,  # True: every device the backend sees; False
         if hasattr(distribute, 'num_replicas_in_sync'):
             return Replicas(distribute.scope, distribute.num_replicas_in_sync, type(distribute).__name__,
                             tuple(getattr(distribute.extended, 'worker_devices', ())))
-        if isinstance(distribute, keras.distribution.Distribution):
+        if hasattr(distribute, 'device_mesh') and hasattr(distribute, 'scope'):   # a keras.distribution engine (DataParallel, ModelParallel)
             devices = tuple(str(d) for d in distribute.device_mesh.devices.flatten())
             return Replicas(distribute.scope, len(devices), type(distribute).__name__, devices)
         raise ValueError(f"distribute={distribute!r}; use True, False, a tf.distribute.Strategy or a keras.distribution.Distribution")
@@ -103,6 +103,7 @@ def trainable_copy(model,               # a built model (VAE, CVAE, IWAE, ...)
 
 # %% ../nbs/00_training.ipynb #8ecdf462
 STEPS_PER_EXECUTION = 32  # training steps per call into the compiled step: the host (and the NaN guard) looks in every 32 steps
+SPE_DISTRIBUTED = 1       # under tf.distribute: Keras 3.15's multi-step loop failed there ('You must feed a value for placeholder')
 
 def auto_jit_compile(model) -> bool:
     "XLA or not, per device and architecture: Keras's choice on an accelerator; on a CPU, XLA for dense networks only (it slowed conv)."
@@ -123,11 +124,13 @@ def _trainee(model, distribute, precision, batch_size, learning_rate, jit_compil
     "(replicas, the compiled model to fit): `model` itself on one device in float32, else a `trainable_copy` under the engine."
     if precision not in PRECISIONS: raise ValueError(f"precision={precision!r}; use one of {', '.join(PRECISIONS)}")
     replicas = data_parallel(distribute)
-    if jit_compile == 'auto': jit_compile = auto_jit_compile(model)
+    tf_replicas = replicas.count > 1 and keras.backend.backend() == 'tensorflow'
+    if jit_compile == 'auto': jit_compile = False if tf_replicas else auto_jit_compile(model)   # XLA under tf.distribute failed here: variables on another replica's device
     if distribute is False and precision == 'float32':
         if not model.compiled or model.optimizer is None:
             model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile, steps_per_execution=steps_per_execution)
         return replicas, model
+    if tf_replicas and steps_per_execution == STEPS_PER_EXECUTION: steps_per_execution = SPE_DISTRIBUTED
     copy = trainable_copy(model, precision, replicas)
     with replicas.scope(): copy.compile(optimizer=_optimizer_for(model, learning_rate, precision), jit_compile=jit_compile,
                                         steps_per_execution=steps_per_execution)
