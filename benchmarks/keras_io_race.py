@@ -12,8 +12,8 @@ Every configuration gets its own model, is warmed up (tracing and the first step
 `--passes` rounds times one epoch of every configuration in turn (interleaved, so that a burst of other load spoils
 one pass of several configurations rather than every pass of one); the best pass counts. The levers are `train_vae`
 with one setting changed from the old defaults (the loss read after every step by the NaN guard, binarization in the
-`tf.data` pipeline, one step per call, float32, no XLA on a CPU); the last conv row combines the winners, which are
-the new defaults. The dense rows put the default dense VAE (784-512-256-16) beside this machine's measured float32
+`tf.data` pipeline, one step per call, float32, no XLA on a CPU); the row "train_vae defaults" is what `train_vae`
+does when given nothing but the model, the images and the batch size. The dense rows put the default dense VAE (784-512-256-16) beside this machine's measured float32
 matmul peak. After the timed passes every model has seen the same images the same number of times, and its test
 −ELBO on 2,000 binarized test images (one fixed draw) says whether a faster setting learned as well.
 """
