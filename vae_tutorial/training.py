@@ -106,12 +106,11 @@ STEPS_PER_EXECUTION = 32  # training steps per call into the compiled step: the 
 SPE_DISTRIBUTED = 1       # under tf.distribute: Keras 3.15's multi-step loop failed there ('You must feed a value for placeholder')
 
 def auto_jit_compile(model) -> bool:
-    "XLA or not, per device and architecture: Keras's choice on an accelerator; on a CPU, XLA for dense networks only (it slowed conv)."
+    "XLA or not, per device and architecture: Keras's choice on an accelerator; on a CPU none (benchmarks/keras_io_race.py: slower for conv and, under load, dense)."
     if keras.backend.backend() != 'tensorflow': return 'auto'
     tf = import_tensorflow()
     if tf.config.list_logical_devices('GPU'): return 'auto'
-    def layers(m): return [l for k in getattr(m, 'layers', ()) for l in (k, *layers(k))]
-    return not any(isinstance(l, keras.layers.Conv2D) for l in layers(model))
+    return False
 
 def _optimizer_for(model, learning_rate, precision):
     "The optimizer to compile a copy with: a fresh one like `model`'s if it was compiled, else Adam; loss-scaled for float16."
