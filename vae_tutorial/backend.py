@@ -7,7 +7,8 @@ from __future__ import annotations
 import os, sys, contextlib
 
 # %% auto #0
-__all__ = ['keras', 'ops', 'silenced_stderr', 'import_tensorflow', 'import_keras']
+__all__ = ['CPU_DEVICES_VAR', 'silenced_stderr', 'cpu_devices_asked', 'import_tensorflow', 'import_keras', 'use_cpu_devices',
+           'replicas_in_sync']
 
 # %% ../nbs/00_backend.ipynb #b4b976d6
 @contextlib.contextmanager
@@ -19,13 +20,36 @@ def silenced_stderr():
     try: yield
     finally: os.dup2(saved, 2); os.close(saved); os.close(null)
 
+# %% ../nbs/00_backend.ipynb #84ad635a
+CPU_DEVICES_VAR = 'VAE_TUTORIAL_CPU_DEVICES'   # the environment variable `use_cpu_devices` sets and the imports read
+
+def cpu_devices_asked() -> int:
+    "How many devices the host CPU should pose as: `VAE_TUTORIAL_CPU_DEVICES`, or 1."
+    v = os.environ.get(CPU_DEVICES_VAR, '1').strip() or '1'
+    if not v.isdigit() or int(v) < 1: raise ValueError(f"{CPU_DEVICES_VAR}={v!r}; it must be a whole number of devices, 1 or more")
+    return int(v)
+
+def _split_cpu(tf, n):
+    "Make TensorFlow's CPU `n` logical devices (nothing for n=1); RuntimeError once TensorFlow has started its devices."
+    cpu = tf.config.list_physical_devices('CPU')[0]
+    have = tf.config.get_logical_device_configuration(cpu)
+    if n > 1 and len(have or ()) != n:
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(n)])
+
+def _force_host_devices(n):
+    "Put `--xla_force_host_platform_device_count=n` into XLA_FLAGS (replacing any earlier count), for JAX to read at import."
+    if n < 2: return
+    flags = [f for f in os.environ.get('XLA_FLAGS', '').split() if not f.startswith('--xla_force_host_platform_device_count')]
+    os.environ['XLA_FLAGS'] = ' '.join([*flags, f'--xla_force_host_platform_device_count={n}'])
+
 # %% ../nbs/00_backend.ipynb #d8104937
 def import_tensorflow():
-    "Import and return TensorFlow with its C++ start-up messages silenced; errors still raise."
+    "Import and return TensorFlow with its C++ start-up messages silenced (and the CPU split as `use_cpu_devices` asked); errors still raise."
     if 'tensorflow' in sys.modules: return sys.modules['tensorflow']
     os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
     with silenced_stderr():
         import tensorflow as tf
+        _split_cpu(tf, cpu_devices_asked())   # logical devices can only be set up before first use
         tf.constant(0.0) + 0.0          # device discovery logs happen on first use
     return tf
 
@@ -33,8 +57,36 @@ def import_tensorflow():
 def import_keras():
     "Import and return Keras, after importing TensorFlow quietly when Keras will run on it."
     if os.environ.get('KERAS_BACKEND', 'tensorflow') == 'tensorflow': import_tensorflow()
+    else: _force_host_devices(cpu_devices_asked())   # JAX reads XLA_FLAGS when it is imported
     import keras
     return keras
 
-keras = import_keras()
-ops = keras.ops
+def __getattr__(name):
+    "`keras` and `ops` for `from vae_tutorial.backend import keras, ops`, imported on first use (so `use_cpu_devices` can come first)."
+    if name in ('keras', 'ops'):
+        k = import_keras()
+        return k if name == 'keras' else k.ops
+    raise AttributeError(f"module 'vae_tutorial.backend' has no attribute {name!r}")
+
+# %% ../nbs/00_backend.ipynb #b6b11350
+def use_cpu_devices(n:int,  # how many devices the host CPU should pose as (1 or more)
+                   ) -> int:
+    "Split the host CPU into `n` devices for data-parallel training; raises one line if the backend has already started its devices."
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1: raise ValueError(f"cpu_devices={n!r}; it must be a whole number of devices, 1 or more")
+    os.environ[CPU_DEVICES_VAR] = str(n)
+    late = f"use_cpu_devices({n}) came too late: the backend has already started its devices; call it (or pass --cpu_devices {n}) " \
+           f"before anything uses Keras, or set {CPU_DEVICES_VAR}={n} in the environment"
+    if os.environ.get('KERAS_BACKEND', 'tensorflow') == 'tensorflow':
+        if 'tensorflow' in sys.modules:
+            try: _split_cpu(sys.modules['tensorflow'], n)
+            except RuntimeError: raise RuntimeError(late) from None
+    else:
+        _force_host_devices(n)
+        if 'jax' in sys.modules and n > 1 and len(sys.modules['jax'].devices('cpu')) != n: raise RuntimeError(late)
+    return n
+
+# %% ../nbs/00_backend.ipynb #eff19cc9
+def replicas_in_sync() -> int:
+    "How many replicas sum their gradients each step: `num_replicas_in_sync` of the current `tf.distribute` strategy, else 1."
+    if 'tensorflow' not in sys.modules or import_keras().backend.backend() != 'tensorflow': return 1
+    return sys.modules['tensorflow'].distribute.get_strategy().num_replicas_in_sync

@@ -18,6 +18,7 @@ from .data import atomic_path
 __all__ = ['LIKELIHOODS', 'VAE', 'make_vae', 'ModelFileError', 'save_vae', 'load_vae', 'PRIORS', 'CVAE', 'make_cvae', 'build_density_vae', 'IWAE', 'make_iwae']
 
 # %% ../nbs/03_vae.ipynb #c8836e45
+from .backend import replicas_in_sync   # 1 unless tf.distribute runs several replicas (00_training)
 LIKELIHOODS = ('bernoulli', 'gaussian', 'continuous_bernoulli')   # how a decoder's logits score pixels: see 02_elbo
 
 def _batched(fn, n, batch_size):
@@ -78,19 +79,26 @@ class VAE(keras.Model):
         "The image a decoder's `logits` stand for, E[x|z]: sigmoid(logits), or the continuous Bernoulli's mean (which is not λ)."
         return continuous_bernoulli_mean(logits) if self.likelihood == 'continuous_bernoulli' else ops.sigmoid(logits)
 
+    binarize_in_step = False   # set by `train_vae`: draw 0/1 pixels from grey ones inside the compiled training step
+
     def call(self, inputs, training=None):
         x, y = self.split_inputs(inputs)
+        if training and self.binarize_in_step:   # dynamic binarization on the device, not in the input pipeline
+            x = ops.cast(keras.random.uniform(ops.shape(x), seed=self.sampling.seed_generator) < x, x.dtype)
         mean, log_var = self.encoder(self.encoder_inputs(x, y), training=training)
         z = self.sampling([mean, log_var])
-        return {'mean': mean, 'log_var': log_var, 'z': z, 'logits': self.decoder(self.decoder_inputs(z, y), training=training)}
+        out = {'mean': mean, 'log_var': log_var, 'z': z, 'logits': self.decoder(self.decoder_inputs(z, y), training=training)}
+        if training and self.binarize_in_step: out['images'] = x   # the bits the loss must score
+        return out
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         images, labels = self.split_inputs(x)
-        reconstruction = -self.log_likelihood(images, y_pred['logits'])
+        y_pred = {k: ops.cast(v, 'float32') for k, v in y_pred.items()}   # the loss in float32 under any precision
+        reconstruction = -self.log_likelihood(y_pred.get('images', ops.cast(images, 'float32')), y_pred['logits'])
         kl = self.kl(y_pred['mean'], y_pred['log_var'], labels)
         self.reconstruction_tracker.update_state(reconstruction)
         self.kl_tracker.update_state(kl)
-        return ops.mean(reconstruction + self.beta * kl)
+        return ops.mean(reconstruction + self.beta * kl) / replicas_in_sync()   # tf.distribute sums the replicas' gradients
 
     def get_config(self):
         config = {'name': self.name, **{k: getattr(self, k) for k in self.settings}}
@@ -355,7 +363,7 @@ class IWAE(VAE):
         log_w = self.log_weights(images, mean[None] + ops.exp(0.5 * log_var)[None] * eps, mean, log_var, labels)
         self.reconstruction_tracker.update_state(-self.log_likelihood(images, y_pred['logits']))   # one sample, for reading
         self.kl_tracker.update_state(self.kl(mean, log_var, labels))
-        return -ops.mean(log_mean_exp(log_w, axis=0))
+        return -ops.mean(log_mean_exp(log_w, axis=0)) / replicas_in_sync()   # as VAE.compute_loss: tf.distribute sums the replicas' gradients
 
 def make_iwae(arch='dense',           # 'conv' or 'dense'
               latent_dim=2,           # size of z

@@ -4,12 +4,13 @@
 
 # %% ../nbs/00_training.ipynb #0254d907
 from __future__ import annotations
-import math
+import math, contextlib
+from typing import NamedTuple
 import numpy as np
-from .backend import keras
+from .backend import keras, import_tensorflow
 
 # %% auto #0
-__all__ = ['VALIDATION_SEED', 'is_binary', 'TrainingDiverged', 'StopOnNaN', 'train_vae', 'MODELS', 'FIXED_SIZE', 'SAMPLE_IMAGE_PASSES', 'TrainConfig', 'likelihood_for', 'epochs_for', 'RunRecord', 'run']
+__all__ = ['VALIDATION_SEED', 'PRECISIONS', 'FLOAT32_LAYERS', 'STEPS_PER_EXECUTION', 'SPE_DISTRIBUTED', 'BINARIZE_IN_STEP', 'is_binary', 'TrainingDiverged', 'StopOnNaN', 'Replicas', 'data_parallel', 'with_precision', 'trainable_copy', 'auto_jit_compile', 'train_vae', 'MODELS', 'FIXED_SIZE', 'SAMPLE_IMAGE_PASSES', 'TrainConfig', 'likelihood_for', 'epochs_for', 'RunRecord', 'run']
 
 # %% ../nbs/00_training.ipynb #30a9fdb7
 VALIDATION_SEED = 1   # the one fixed binarization of validation (and test) images, whatever the training seed
@@ -50,7 +51,127 @@ class StopOnNaN(keras.callbacks.Callback):
         fix = "so training stopped and nothing was saved; lower the learning rate (e.g. 3e-4) or check the data for bad pixels"
         if where == 'validation': return f"the validation loss became {value} after epoch {epoch}, {fix}"
         if where == 'weights': return f"the weights {value} are not finite (NaN or infinite) after epoch {epoch}, {fix}"
-        return f"the loss became {value} at epoch {epoch}, batch {where}, {fix}"
+        return f"the loss became {value} at epoch {epoch}, by batch {where}, {fix}"
+
+# %% ../nbs/00_training.ipynb #c7f96133
+class Replicas(NamedTuple):
+    "The data-parallel engine `train_vae` trains under: its scope, how many replicas, and words for the log."
+    scope: object   # call it for a context manager: model building, compiling and fitting happen inside it
+    count: int      # replicas that train in sync (1: no data parallelism)
+    engine: str     # the engine's name
+    devices: tuple  # the devices, by name
+
+_STRATEGIES = {}   # the MirroredStrategy made for each set of devices
+
+def data_parallel(distribute=True,  # True: every device the backend sees; False: none; or a tf.distribute.Strategy / keras.distribution.Distribution
+                 ) -> Replicas:
+    "The backend's own data-parallel engine: `tf.distribute.MirroredStrategy` on TensorFlow, `keras.distribution.DataParallel` on JAX."
+    backend = keras.backend.backend()
+    if distribute is False or distribute is None: return Replicas(contextlib.nullcontext, 1, 'one device', ())
+    if distribute is not True:                                    # an engine made by the caller
+        if hasattr(distribute, 'num_replicas_in_sync'):
+            return Replicas(distribute.scope, distribute.num_replicas_in_sync, type(distribute).__name__,
+                            tuple(getattr(distribute.extended, 'worker_devices', ())))
+        if hasattr(distribute, 'device_mesh') and hasattr(distribute, 'scope'):   # a keras.distribution engine (DataParallel, ModelParallel)
+            devices = tuple(str(d) for d in distribute.device_mesh.devices.flatten())
+            return Replicas(distribute.scope, len(devices), type(distribute).__name__, devices)
+        raise ValueError(f"distribute={distribute!r}; use True, False, a tf.distribute.Strategy or a keras.distribution.Distribution")
+    if backend == 'tensorflow':
+        tf = import_tensorflow()
+        devices = tuple(d.name for d in tf.config.list_logical_devices('GPU') or tf.config.list_logical_devices('CPU'))
+        if devices not in _STRATEGIES: _STRATEGIES[devices] = tf.distribute.MirroredStrategy(list(devices))
+        strategy = _STRATEGIES[devices]   # one per process: a second one's collective ops could mix with the first's
+        return Replicas(strategy.scope, strategy.num_replicas_in_sync, 'tf.distribute.MirroredStrategy', devices)
+    if backend == 'jax':
+        devices = tuple(keras.distribution.list_devices())
+        return Replicas(keras.distribution.DataParallel(devices=list(devices)).scope, len(devices),
+                        'keras.distribution.DataParallel', devices)
+    raise ValueError(f"distribute=True needs the tensorflow or jax backend (this is {backend}); train without distribute")
+
+# %% ../nbs/00_training.ipynb #9e125309
+PRECISIONS = ('float32', 'mixed_bfloat16', 'mixed_float16')        # the dtype policies training can use
+FLOAT32_LAYERS = ('mean', 'log_var', 'logits', 'prior_mean', 'prior_log_var')   # heads kept in float32 under any policy
+
+def with_precision(config,     # a model's config, as `get_config` or `keras.saving.serialize_keras_object` gives it
+                   precision,  # one of PRECISIONS
+                  ):
+    "A copy of `config` with every layer's dtype policy set to `precision`, except the `FLOAT32_LAYERS` heads."
+    if precision not in PRECISIONS: raise ValueError(f"precision={precision!r}; use one of {', '.join(PRECISIONS)}")
+    def walk(o):
+        if isinstance(o, list): return [walk(v) for v in o]
+        if not isinstance(o, dict): return o
+        o = {k: walk(v) for k, v in o.items()}
+        policy = o.get('dtype')
+        if isinstance(policy, dict) and policy.get('class_name') == 'DTypePolicy' and o.get('name') not in FLOAT32_LAYERS:
+            o['dtype'] = {**policy, 'config': {**policy['config'], 'name': precision}}
+        return o
+    return walk(config)
+
+def trainable_copy(model,               # a built model (VAE, CVAE, IWAE, ...)
+                   precision='float32', # one of PRECISIONS
+                   replicas=None,       # a `Replicas` from `data_parallel`, whose scope the copy is built in
+                  ):
+    "The same model rebuilt from its config under `precision` (inside the replicas' scope), with `model`'s weights."
+    config = with_precision(keras.saving.serialize_keras_object(model), precision)
+    with (replicas.scope if replicas else contextlib.nullcontext)():
+        copy = keras.saving.deserialize_keras_object(config)
+        copy.set_weights(model.get_weights())
+    return copy
+
+# %% ../nbs/00_training.ipynb #8ecdf462
+STEPS_PER_EXECUTION = 32  # training steps per call into the compiled step: the host (and the NaN guard) looks in every 32 steps
+SPE_DISTRIBUTED = 1       # under tf.distribute: Keras 3.15's multi-step loop failed there ('You must feed a value for placeholder')
+
+def auto_jit_compile(model) -> bool:
+    "XLA or not, per device and architecture: Keras's choice on an accelerator; on a CPU none (benchmarks/keras_io_race.py: slower for conv and, under load, dense)."
+    if keras.backend.backend() != 'tensorflow': return 'auto'
+    tf = import_tensorflow()
+    if tf.config.list_logical_devices('GPU'): return 'auto'
+    return False
+
+def _optimizer_for(model, learning_rate, precision):
+    "The optimizer to compile a copy with: a fresh one like `model`'s if it was compiled, else Adam; loss-scaled for float16."
+    opt = (keras.optimizers.deserialize(keras.optimizers.serialize(model.optimizer)) if model.compiled and model.optimizer is not None
+           else keras.optimizers.Adam(learning_rate))
+    if precision == 'mixed_float16' and not isinstance(opt, keras.optimizers.LossScaleOptimizer): opt = keras.optimizers.LossScaleOptimizer(opt)
+    return opt
+
+def _trainee(model, distribute, precision, batch_size, learning_rate, jit_compile, verbose, steps_per_execution=1):
+    "(replicas, the compiled model to fit): `model` itself on one device in float32, else a `trainable_copy` under the engine."
+    if precision not in PRECISIONS: raise ValueError(f"precision={precision!r}; use one of {', '.join(PRECISIONS)}")
+    replicas = data_parallel(distribute)
+    tf_replicas = replicas.count > 1 and keras.backend.backend() == 'tensorflow'
+    if jit_compile == 'auto': jit_compile = False if tf_replicas else auto_jit_compile(model)   # XLA under tf.distribute failed here: variables on another replica's device
+    if distribute is False and precision == 'float32':
+        if not model.compiled or model.optimizer is None:
+            model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile, steps_per_execution=steps_per_execution)
+        return replicas, model
+    if tf_replicas and steps_per_execution == STEPS_PER_EXECUTION: steps_per_execution = SPE_DISTRIBUTED
+    copy = trainable_copy(model, precision, replicas)
+    with replicas.scope(): copy.compile(optimizer=_optimizer_for(model, learning_rate, precision), jit_compile=jit_compile,
+                                        steps_per_execution=steps_per_execution)
+    if verbose != 0:
+        print(f"Training on {replicas.count} replica{'s' * (replicas.count != 1)} ({replicas.engine}"
+              f"{' over ' + ', '.join(d.split('/')[-1] if isinstance(d, str) else str(d) for d in replicas.devices) if replicas.devices else ''}), "
+              f"global batch {batch_size} ≈ {batch_size / replicas.count:g} per replica, precision {precision}", flush=True)
+    return replicas, copy
+
+def _hand_back(trainee, model, learning_rate, jit_compile):
+    "Copy a trained copy's weights into `model`, compiled (for `evaluate`) if it was not; nothing when `model` trained itself."
+    if trainee is model: return
+    model.set_weights(trainee.get_weights())
+    model.built = True   # its networks are built; only the copy was ever called
+    if not model.compiled: model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
+
+BINARIZE_IN_STEP = False  # True: dynamic binarization inside the compiled step rather than in tf.data; faster in one loaded
+                          # run of benchmarks/keras_io_race.py (1.35×), not yet measured on an idle machine, and it changes the random
+                          # stream of every committed result, so it stays opt-in until it is
+
+def _binarizes_in_step(model) -> bool:
+    "Binarize inside `model`'s training step? Where `BINARIZE_IN_STEP` says so and its loss is `VAE.compute_loss`, which scores those bits."
+    from vae_tutorial.models import VAE
+    return BINARIZE_IN_STEP and type(model).compute_loss is VAE.compute_loss
+
 
 # %% ../nbs/03_vae.ipynb #f31569c4
 from .checks import check_images, check_count, check_positive, check_model, check_settings

@@ -1,0 +1,212 @@
+"""keras-io's VAE recipe against `train_vae`'s defaults on the same architecture, side by side, plus the levers behind the defaults.
+
+    python benchmarks/keras_io_race.py [--quick] [--images N] [--passes P]
+
+keras-io's "Variational AutoEncoder" example (fchollet, keras.io/examples/generative/vae) is re-created here in our
+own code: its encoder (Conv2D 32 and 64, stride 2, Dense 16, a 2-D latent) and decoder (Dense 7·7·64, Conv2DTranspose
+64 and 32 stride 2, a sigmoid Conv2DTranspose), its `train_step` (a `tf.GradientTape`, summed binary cross-entropy
+plus the KL, Adam), fed NumPy images in batches of 128 as the example does. The package trains the same
+architecture, `make_vae('conv', 2, hidden=(16,))`, with `train_vae` and its defaults at batch 128.
+
+Every configuration gets its own model, is warmed up (tracing and the first steps, not timed), then each of
+`--passes` rounds times one epoch of every configuration in turn (interleaved, so that a burst of other load spoils
+one pass of several configurations rather than every pass of one); the best pass counts. The levers are `train_vae`
+with one setting changed from the old defaults (the loss read after every step by the NaN guard, binarization in the
+`tf.data` pipeline, one step per call, float32, no XLA on a CPU); the row "train_vae defaults" is what `train_vae`
+does when given nothing but the model, the images and the batch size. The dense rows put the default dense VAE (784-512-256-16) beside this machine's measured float32
+matmul peak. After the timed passes every model has seen the same images the same number of times, and its test
+−ELBO on 2,000 binarized test images (one fixed draw) says whether a faster setting learned as well.
+"""
+from __future__ import annotations
+import argparse, contextlib, os, sys, time, warnings
+
+import numpy as np
+
+from common import commit, header, machine, result_line, utc_now, versions
+from vae_tutorial.backend import import_tensorflow
+tf = import_tensorflow()
+from vae_tutorial.backend import keras, ops
+import vae_tutorial.training as training
+from vae_tutorial.training import train_vae, trainable_copy, StopOnNaN, VALIDATION_SEED
+from vae_tutorial.models import make_vae
+from vae_tutorial.data import binarize
+from vae_tutorial.losses import bernoulli_log_likelihood, kl_to_standard_normal
+from vae_throughput import training_images, matmul_peak, dense_train_flops
+
+BATCH = 128
+WARMUP_IMAGES = 20 * BATCH
+TEST_IMAGES = 2000
+
+
+# ---- keras-io's recipe, in our own words ------------------------------------------------------------------------
+
+class KerasIOSampling(keras.layers.Layer):
+    def __init__(self, **kw):
+        super().__init__(**kw); self.seed_generator = keras.random.SeedGenerator(1337)
+    def call(self, inputs):
+        z_mean, z_log_var = inputs
+        eps = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
+        return z_mean + ops.exp(0.5 * z_log_var) * eps
+
+def keras_io_networks(latent_dim=2):
+    inp = keras.Input((28, 28, 1))
+    h = keras.layers.Conv2D(32, 3, activation='relu', strides=2, padding='same')(inp)
+    h = keras.layers.Conv2D(64, 3, activation='relu', strides=2, padding='same')(h)
+    h = keras.layers.Dense(16, activation='relu')(keras.layers.Flatten()(h))
+    z_mean, z_log_var = keras.layers.Dense(latent_dim)(h), keras.layers.Dense(latent_dim)(h)
+    encoder = keras.Model(inp, [z_mean, z_log_var, KerasIOSampling()([z_mean, z_log_var])])
+    z = keras.Input((latent_dim,))
+    h = keras.layers.Reshape((7, 7, 64))(keras.layers.Dense(7 * 7 * 64, activation='relu')(z))
+    h = keras.layers.Conv2DTranspose(64, 3, activation='relu', strides=2, padding='same')(h)
+    h = keras.layers.Conv2DTranspose(32, 3, activation='relu', strides=2, padding='same')(h)
+    return encoder, keras.Model(z, keras.layers.Conv2DTranspose(1, 3, activation='sigmoid', padding='same')(h))
+
+class KerasIOVAE(keras.Model):
+    def __init__(self, encoder, decoder, **kw):
+        super().__init__(**kw)
+        self.encoder, self.decoder = encoder, decoder
+        self.total_loss_tracker = keras.metrics.Mean(name='total_loss')
+    @property
+    def metrics(self): return [self.total_loss_tracker]
+    def train_step(self, data):
+        with tf.GradientTape() as tape:
+            z_mean, z_log_var, z = self.encoder(data)
+            reconstruction = self.decoder(z)
+            reconstruction_loss = ops.mean(ops.sum(keras.losses.binary_crossentropy(data, reconstruction), axis=(1, 2)))
+            kl_loss = ops.mean(ops.sum(-0.5 * (1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var)), axis=1))
+            total_loss = reconstruction_loss + kl_loss
+        grads = tape.gradient(total_loss, self.trainable_weights)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+        self.total_loss_tracker.update_state(total_loss)
+        return {'loss': self.total_loss_tracker.result()}
+
+def keras_io_runner(x, warm):
+    keras.utils.set_random_seed(0)
+    model = KerasIOVAE(*keras_io_networks())
+    model.compile(optimizer=keras.optimizers.Adam())
+    model.fit(warm, epochs=1, batch_size=BATCH, verbose=0)
+    def one_pass(): model.fit(x, epochs=1, batch_size=BATCH, verbose=0)
+    def neg_elbo(xb):                       # the same Bernoulli −ELBO as ours, from its sigmoid output
+        mean, log_var, z = model.encoder.predict(xb, batch_size=1000, verbose=0)
+        p = np.clip(model.decoder.predict(z, batch_size=1000, verbose=0), 1e-7, 1 - 1e-7)
+        rec = -(xb * np.log(p) + (1 - xb) * np.log(1 - p)).sum(axis=(1, 2, 3))
+        return float(np.mean(rec + np.asarray(kl_to_standard_normal(mean, log_var))))
+    return one_pass, neg_elbo
+
+
+# ---- the package: train_vae, with one lever changed at a time ---------------------------------------------------
+
+class EpochEndGuard(StopOnNaN):
+    "StopOnNaN that reads the loss once per epoch instead of after every call into the compiled step."
+    on_train_batch_end = keras.callbacks.Callback.on_train_batch_end
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_train_batch_end(-1, logs)
+
+OLD = dict(steps_per_execution=1, binarize_in_step=False, precision='float32', jit_compile=False, guard='every call')   # before this benchmark
+
+def ours_runner(x, warm, arch='conv', batch=BATCH, lr=1e-3, defaults=False, **lever):
+    "A one-epoch `train_vae` call on a model of keras-io's architecture (or the dense default), with `lever` changed from OLD."
+    s = {} if defaults else {**OLD, **lever}
+    keras.utils.set_random_seed(0)
+    model = make_vae('conv', 2, hidden=(16,), seed=0) if arch == 'conv' else make_vae('dense', 16, seed=0)
+    if s.get('precision', 'float32') != 'float32':      # built once in that policy, so passes time training, not rebuilding
+        model = trainable_copy(model, s['precision'])
+    kw = {k: s[k] for k in ('steps_per_execution', 'jit_compile') if k in s}
+    @contextlib.contextmanager
+    def settings():
+        saved = training.BINARIZE_IN_STEP, training.StopOnNaN
+        if 'binarize_in_step' in s: training.BINARIZE_IN_STEP = s['binarize_in_step']
+        if s.get('guard') == 'epoch end': training.StopOnNaN = EpochEndGuard
+        try: yield
+        finally: training.BINARIZE_IN_STEP, training.StopOnNaN = saved
+    def fit(data):
+        with settings(): train_vae(model, data, epochs=1, batch_size=batch, learning_rate=lr, verbose=0, **kw)
+    fit(warm)
+    def neg_elbo(xb):
+        ev = model.evaluate(xb, batch_size=1000, verbose=0, return_dict=True)
+        return float(ev['reconstruction'] + ev['kl'])
+    return (lambda: fit(x)), neg_elbo
+
+
+CONV = {   # name -> (runner, kwargs)
+    'keras-io recipe (GradientTape, NumPy)': (keras_io_runner, {}),
+    'train_vae defaults':                    (ours_runner, dict(defaults=True)),
+    'old defaults':                          (ours_runner, {}),
+    '  guard at epoch end':                  (ours_runner, dict(guard='epoch end')),
+    '  steps_per_execution=8':               (ours_runner, dict(steps_per_execution=8)),
+    '  steps_per_execution=32':              (ours_runner, dict(steps_per_execution=32)),
+    '  binarize in the step':                (ours_runner, dict(binarize_in_step=True)),
+    '  mixed_bfloat16':                      (ours_runner, dict(precision='mixed_bfloat16')),
+    '  jit_compile=True':                    (ours_runner, dict(jit_compile=True)),
+    '  batch 256, lr 2e-3':                  (ours_runner, dict(batch=256, lr=2e-3)),
+}
+DENSE = {
+    'dense: train_vae defaults':             (ours_runner, dict(arch='dense', defaults=True)),
+    'dense: old defaults':                   (ours_runner, dict(arch='dense')),
+    'dense:   jit_compile=True':             (ours_runner, dict(arch='dense', jit_compile=True)),
+    'dense:   steps_per_execution=32':       (ours_runner, dict(arch='dense', steps_per_execution=32)),
+    'dense:   binarize in the step':         (ours_runner, dict(arch='dense', binarize_in_step=True)),
+    'dense:   mixed_bfloat16':               (ours_runner, dict(arch='dense', precision='mixed_bfloat16')),
+    'dense:   batch 256, lr 2e-3':           (ours_runner, dict(arch='dense', batch=256, lr=2e-3)),
+}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--quick', action='store_true', help='3,840 images per pass, 2 passes')
+    p.add_argument('--images', type=int, default=None, help='images per timed pass (default 15,360)')
+    p.add_argument('--passes', type=int, default=None, help='timed passes per configuration; the best counts (default 3)')
+    p.add_argument('--only', default='', help='comma-separated substrings: run only the configurations whose names contain one')
+    args = p.parse_args(argv)
+    n = args.images or (3_840 if args.quick else 15_360)
+    n = -(-n // 256) * 256
+    passes = args.passes or (2 if args.quick else 3)
+    started = time.perf_counter()
+    x, where = training_images(n)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        from vae_tutorial.data import load_mnist
+        x_test = binarize(load_mnist().test.x[:TEST_IMAGES], seed=VALIDATION_SEED)
+    configs = {**CONV, **DENSE}
+    if args.only: configs = {k: v for k, v in configs.items() if any(s in k for s in args.only.split(',')) or k.startswith('keras-io')}
+    header("keras-io's VAE recipe against train_vae's defaults (images/s), vae_tutorial benchmarks/keras_io_race.py", date=utc_now(),
+           machine=machine(load_at='start'), devices=', '.join(d.device_type for d in tf.config.list_physical_devices()),
+           versions=f"{versions(tf, keras)} (backend {keras.backend.backend()})", commit=commit(),
+           data=f"MNIST ({where}); keras-io: grey images, NumPy into fit; ours: dynamically binarized",
+           defaults=f"train_vae: steps_per_execution={training.STEPS_PER_EXECUTION}, BINARIZE_IN_STEP={training.BINARIZE_IN_STEP}, "
+                    f"precision float32, jit_compile='auto' (auto_jit_compile: conv {training.auto_jit_compile(make_vae('conv', 2))}, "
+                    f"dense {training.auto_jit_compile(make_vae('dense', 2))})",
+           method=f"warm-up {WARMUP_IMAGES:,} images (untimed), then the best of {passes} interleaved passes over {n:,} images")
+    runs, rates = {}, {c: [] for c in configs}
+    for name, (runner, kw) in configs.items():
+        runs[name] = runner(x, x[:WARMUP_IMAGES], **kw)
+    for _ in range(passes):
+        for name in configs:
+            t0 = time.perf_counter(); runs[name][0](); rates[name].append(n / (time.perf_counter() - t0))
+        print(f"  pass done ({time.perf_counter() - started:.0f} s)", flush=True)
+    best = {k: max(v) for k, v in rates.items()}
+    quality = {k: runs[k][1](x_test) for k in configs}
+    io = best['keras-io recipe (GradientTape, NumPy)']
+    fwd, train_flops = dense_train_flops()
+    peak, peak_n = matmul_peak(seconds=0.5 if args.quick else 2.0)
+    print(f"\n| configuration | images/s (best) | passes | × keras-io | test −ELBO after {1 + passes} epochs of {n:,} |")
+    print('|---|---:|---|---:|---:|')
+    for k in configs:
+        print(f"| {k.strip() if not k.startswith('  ') else '↳ ' + k.strip()} | {best[k]:,.0f} | {', '.join(f'{r:.0f}' for r in rates[k])} | "
+              f"{best[k] / io:.2f} | {quality[k]:.1f} |")
+    print(f"\ndense VAE: {train_flops / 1e6:.2f} MFLOP per training image; float32 matmul peak {peak / 1e9:.1f} GFLOP/s ({peak_n}³)")
+    for k in configs:
+        if k.startswith('dense'): print(f"  {k:34} {best[k] * train_flops / 1e9:6.1f} GFLOP/s = {best[k] * train_flops / peak:5.1%} of peak")
+    ratio = best.get('train_vae defaults', float('nan')) / io
+    print(f"\ntrain_vae defaults / keras-io recipe: {ratio:.2f}× (target ≥ 1.25×)")
+    if hasattr(os, 'getloadavg'): print(f"load average at the end {os.getloadavg()[0]:.2f} (other processes count too)")
+    print(f"total run time {time.perf_counter() - started:.0f} s")
+    summary = {'date': utc_now(), 'commit': commit(), 'cpu_count': os.cpu_count(), 'images_per_pass': n, 'passes': passes,
+               'keras_io_images_per_s': round(io), 'ratio': round(ratio, 2), 'matmul_peak_gflops': round(peak / 1e9, 1),
+               'rates': {k.strip(): round(v) for k, v in best.items()}, 'test_neg_elbo': {k.strip(): round(v, 1) for k, v in quality.items()}}
+    if 'dense: train_vae defaults' in best:
+        summary['dense_fraction_of_peak'] = round(best['dense: train_vae defaults'] * train_flops / peak, 3)
+    result_line(summary)
+
+
+if __name__ == '__main__': main()
