@@ -212,6 +212,9 @@ def vae_tutorial_train(
     limit:int=0,                # train on the first N training images only, for quick demos (0: all)
     offline:store_true=False,   # never try to download
     prior:str='standard',       # cvae only: standard (N(0, I)) or learned (a Gaussian p(z|y) per class)
+    distribute:store_true=False,# data-parallel training over every device the backend sees (tf.distribute.MirroredStrategy; keras.distribution.DataParallel on JAX)
+    cpu_devices:int=0,          # split the host CPU into N devices first, to try --distribute without accelerators (0: leave it)
+    precision:str='float32',    # float32, mixed_bfloat16 or mixed_float16: Keras dtype policies (the loss stays float32)
 ):
     "Train a VAE or CVAE, evaluate it on the test split, and write the model, its history and pictures into the --out folder."
     args = dict(locals())       # the arguments, as given, for history.json
@@ -221,6 +224,8 @@ def vae_tutorial_train(
         side = image_size if isinstance(image_size, int) and image_size >= 8 else 32
         check_network_size(arch, latent_dim, image_shape=IMAGE_SHAPES.get(dataset, (side, side, 3)))   # latent_dim=10**9: one line, now
         out = check_out_dir(out)                # writable, with room for the run: found out before training, not after
+        if cpu_devices:                                          # before the backend starts its devices
+            from vae_tutorial.backend import use_cpu_devices; use_cpu_devices(cpu_devices)
         from vae_tutorial.training import TrainConfig, run       # imports TensorFlow
         config = TrainConfig(**{k: v for k, v in args.items() if k != 'out'}, verbose=1 if sys.stdout.isatty() else 2)
         result = run(config.check())   # a progress bar on a terminal, a line per epoch in a log

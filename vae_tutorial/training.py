@@ -178,11 +178,11 @@ from .checks import check_images, check_count, check_positive, check_model, chec
 from .data import make_dataset, binarize
 
 # %% ../nbs/03_vae.ipynb #ea472d58
-def _fit_data(model, x, y, batch_size, seed, binarize_data, shuffle=True):
+def _fit_data(model, x, y, batch_size, seed, binarize_data, shuffle=True, drop_remainder=False):
     "A `tf.data` pipeline of `x` for `fit`; a CVAE's one-hot labels travel as a second input, not as targets."
     k = model.num_classes if model.conditional else 10
     ds = make_dataset(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed, dynamic_binarize=binarize_data,
-                      one_hot_labels=model.conditional, num_classes=k)
+                      one_hot_labels=model.conditional, num_classes=k, drop_remainder=drop_remainder)
     return ds.map(lambda xb, yb: ((xb, yb),)) if model.conditional else ds
 
 def _check_labels_given(model, y, y_val, x_val):
@@ -202,8 +202,11 @@ def train_vae(model,                 # a VAE (or CVAE) to train
               seed=0,                # seed for shuffling and binarization
               callbacks=(),          # more Keras callbacks
               verbose='auto',        # Keras' progress bar: 'auto', 0, 1 or 2
-              jit_compile='auto',    # XLA compilation, passed to compile
+              jit_compile='auto',    # XLA compilation, passed to compile; 'auto': `auto_jit_compile` (per architecture and device)
               y=None, y_val=None,    # labels, for models that use them (the CVAE)
+              distribute=False,      # data-parallel over every device (True), or a tf.distribute.Strategy / keras.distribution.Distribution
+              precision='float32',   # 'float32', 'mixed_bfloat16' or 'mixed_float16' (Keras dtype policies)
+              steps_per_execution=STEPS_PER_EXECUTION, # training steps per call into the compiled function (and per NaN check)
              ) -> keras.callbacks.History:
     "Fit `model` with Adam on `x` (optionally validating on `x_val`); raise `TrainingDiverged` if the loss becomes NaN."
     check_model(model, 'train_vae')
@@ -212,14 +215,21 @@ def train_vae(model,                 # a VAE (or CVAE) to train
     epochs, batch_size, learning_rate = check_settings(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate)
     _check_labels_given(model, y, y_val, x_val)
     if binarize_data is None: binarize_data = model.likelihood == 'bernoulli' and not is_binary(x)
-    if not model.compiled or model.optimizer is None:
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
-    train = _fit_data(model, x, y, batch_size, seed, binarize_data)
+    replicas, trainee = _trainee(model, distribute, precision, batch_size, learning_rate, jit_compile, verbose, steps_per_execution)
+    even = keras.backend.backend() == 'jax' and replicas.count > 1   # JAX shards each batch evenly over the devices
+    trainee.binarize_in_step = in_step = bool(binarize_data) and _binarizes_in_step(trainee)
+    train = _fit_data(model, x, y, batch_size, seed, binarize_data and not in_step,
+                      drop_remainder=even and len(x) % batch_size % replicas.count > 0)
+    val_batch = 1000 // replicas.count * replicas.count
     val = None if x_val is None else _fit_data(model, binarize(x_val, seed=VALIDATION_SEED) if binarize_data else x_val,
-                                               y_val, 1000, None, False, shuffle=False)
+                                               y_val, val_batch, None, False, shuffle=False,
+                                               drop_remainder=even and len(x_val) % val_batch % replicas.count > 0)
     guard = StopOnNaN()
-    history = model.fit(train, validation_data=val, epochs=epochs, callbacks=[guard, *callbacks], verbose=verbose,
-                        shuffle=False)   # make_dataset already shuffles, seeded
+    with replicas.scope():
+        history = trainee.fit(train, validation_data=val, epochs=epochs, callbacks=[guard, *callbacks], verbose=verbose,
+                              shuffle=False)   # make_dataset already shuffles, seeded
+    _hand_back(trainee, model, learning_rate, jit_compile)   # a copy's trained weights, back in the model you hold
+    history.replicas = replicas.count
     if guard.failed_at:
         raise TrainingDiverged(guard.message())   # what became NaN (a batch's loss, the validation loss, the weights), where
     return history
@@ -260,12 +270,16 @@ class TrainConfig:
     offline: bool = False         # never try to download
     prior: str = 'standard'       # cvae only: standard or learned
     verbose: int = 2              # Keras' progress output: 0 none, 1 a progress bar, 2 a line per epoch
+    distribute: bool = False      # data-parallel over every device the backend sees (tf.distribute / keras.distribution)
+    cpu_devices: int = 0          # split the host CPU into N devices first (to try --distribute without accelerators); 0: leave it
+    precision: str = 'float32'    # float32, mixed_bfloat16 or mixed_float16 (Keras dtype policies)
 
     def check(self) -> 'TrainConfig':
         check_choice(self.model, MODELS, 'model'); check_dataset(self.dataset)
         check_choice(self.arch, ARCHS, 'arch'); check_latent_dim(self.latent_dim)
         check_choice(self.likelihood, ('auto', *LIKELIHOODS), 'likelihood'); check_choice(self.prior, PRIORS, 'prior')
         check_settings(epochs=self.epochs, batch_size=self.batch_size, limit=self.limit, learning_rate=self.learning_rate, beta=self.beta)
+        check_count(self.cpu_devices, 'cpu_devices', low=0); check_choice(self.precision, PRECISIONS, 'precision')
         if check_count(self.image_size, 'image_size', low=0) and self.image_size < 8:
             raise ValueError(f"image_size={self.image_size}; it must be 8 or more (e.g. 32 or 64)")
         if self.image_size and self.dataset in FIXED_SIZE:
@@ -376,11 +390,11 @@ def run(config:TrainConfig,  # what to train, on what
     start = time.time()
     labels = dict(y=y, y_val=y_val) if model.conditional else {}
     history = train_vae(model, x, x_val, epochs=epochs, batch_size=c.batch_size, learning_rate=c.learning_rate, seed=c.seed,
-                        verbose=c.verbose, **labels)
+                        verbose=c.verbose, distribute=c.distribute, precision=c.precision, **labels)
     seconds = time.time() - start
     test = _test_metrics(model, d)
     if model.conditional: test['conditional_accuracy'] = _judge(model, d, say, c.limit)
-    record = {'history': history.history, 'config': asdict(c), 'test': test, 'epochs': epochs, 'seconds': round(seconds, 1),
+    record = {'history': history.history, 'config': asdict(c), 'test': test, 'epochs': epochs, 'seconds': round(seconds, 1), 'replicas': history.replicas,
               'train_images': len(x), 'validation': val_name, 'data': {'name': d.name, 'source': d.source, 'origin': Path(d.origin).name,
                        'image_shape': list(d.image_shape), 'class_names': list(d.class_names)}}
     return RunRecord(model, _figures(model, history, d, c.seed), record)
