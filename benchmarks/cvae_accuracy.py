@@ -6,7 +6,9 @@ generates `--per_digit` images of each digit in several ways from the *same* tra
 
 - `prior`: z ~ p(z|y), the prior the model was trained with (what `generate` did before the class Gaussians);
 - `class_diag`: z from a diagonal Gaussian per class, matched to the codes the encoder gives that class's training images;
-- `generate`: what `generate` does now: the full-covariance Gaussian per class that `fit` stores (`fit_class_codes`);
+- `class_full`: z from the full-covariance Gaussian per class that `fit` stores (`fit_class_codes`), N(μ_y, Σ_y);
+- `class_full_0.9` and `generate`: the same Gaussian at temperature τ, N(μ_y, τ²Σ_y), with τ = 0.9 and with
+  τ = `models.TEMPERATURE` (what `generate` does);
 - `aggregate`: z drawn from the encoder's own mixture Σ_i q(z|x_i,y)/n_y (a training image of the class, then its
   posterior), the reference that a single Gaussian per class can at best approach.
 
@@ -15,7 +17,7 @@ The classifier is the package's (`vae_tutorial.classifier.get_classifier`: train
 accuracy is printed, because the CVAE numbers cannot be read more precisely than it.
 
     export VAE_TUTORIAL_DATA=/path/to/folder/with/mnist.npz
-    python benchmarks/cvae_accuracy.py --arch dense --latent_dims 2,4,8,16,32 --epochs 15
+    python benchmarks/cvae_accuracy.py --arch dense,conv --latent_dims 2,4,8,16,32 --epochs dense:15,conv:8 --models runs/cvae
     python benchmarks/cvae_accuracy.py --quick      # 1 epoch on 10k images, 4-D, a smoke test
 """
 import os, sys, time, argparse
@@ -32,9 +34,9 @@ def candidates(cvae, classifier, x, y, per_digit, seed=0) -> dict:
     import numpy as np
     from vae_tutorial.models import fit_class_gaussians
     mean, log_var = cvae.encode(x, y)
-    fitted = dict(mean=cvae._class_mean, scale=cvae._class_scale)
+    fitted = cvae.class_codes
     diag = fit_class_gaussians(mean, log_var, y, cvae.num_classes)
-    out = {k: [] for k in ('prior', 'class_diag', 'generate', 'aggregate')}
+    out = {k: [] for k in ('prior', 'class_diag', 'class_full', 'class_full_0.9', 'generate', 'aggregate')}
     for d in range(cvae.num_classes):
         rng = np.random.default_rng(seed + d)
         eps = rng.standard_normal((per_digit, cvae.latent_dim)).astype(np.float32)
@@ -43,6 +45,9 @@ def candidates(cvae, classifier, x, y, per_digit, seed=0) -> dict:
         z = {'prior': cvae.code_of_style(eps, d)}
         cvae.set_class_codes({'mean': diag['mean'], 'scale': np.sqrt(np.sum(diag['scale'] ** 2, 2))[:, :, None] * np.eye(cvae.latent_dim, dtype=np.float32)})
         z['class_diag'] = cvae.code_of_style(eps, d)
+        for key, tau in (('class_full', 1.0), ('class_full_0.9', 0.9)):
+            cvae.set_class_codes(fitted | {'temperature': tau})
+            z[key] = cvae.code_of_style(eps, d)
         cvae.set_class_codes(fitted)
         z['aggregate'] = mean[codes] + np.exp(0.5 * log_var[codes]) * eps
         for k, v in z.items(): out[k].append(accuracy(classifier, cvae.decode(v, d), d))
@@ -54,7 +59,7 @@ def main():
     p.add_argument('--arch', default='dense', help="'dense', 'conv' or both: 'dense,conv'")
     p.add_argument('--latent_dims', default='2,4,8,16,32')
     p.add_argument('--prior', default='standard', help="the prior trained with: 'standard' or 'learned'")
-    p.add_argument('--epochs', type=int, default=15)
+    p.add_argument('--epochs', default='15', help="training epochs: one number for all, or per architecture, e.g. 'dense:15,conv:8'")
     p.add_argument('--per_digit', type=int, default=500, help='images generated per digit and way of drawing')
     p.add_argument('--models', default=None, help='folder to save the trained models in, and to load them from when there')
     p.add_argument('--classifier', default=None, help='classifier cache file (default: the package cache)')
@@ -64,14 +69,16 @@ def main():
     tf = import_tensorflow()
     import numpy as np, keras
     from vae_tutorial.data import load_mnist, binarize
-    from vae_tutorial.models import make_cvae, save_vae, load_vae
+    from vae_tutorial.models import make_cvae, save_vae, load_vae, TEMPERATURE
     from vae_tutorial.training import train_vae
     from vae_tutorial.classifier import get_classifier
     mnist = load_mnist()
     if mnist.source == 'sample': sys.exit("cvae_accuracy.py needs full MNIST: set VAE_TUTORIAL_DATA to the folder holding mnist.npz")
     (x, y), (xt, yt) = mnist.train, mnist.test
     archs, dims = a.arch.split(','), [int(d) for d in a.latent_dims.split(',')]
-    if a.quick: x, y, a.epochs, a.per_digit, dims = x[:10000], y[:10000], 1, 100, [4]
+    epochs = ({k: int(v) for k, v in (kv.split(':') for kv in a.epochs.split(','))} if ':' in a.epochs
+              else {arch: int(a.epochs) for arch in archs})
+    if a.quick: x, y, epochs, a.per_digit, dims = x[:10000], y[:10000], {arch: 1 for arch in archs}, 100, [4]
     t0 = time.time()
     clf = get_classifier(x, y, path=a.classifier or (Path('/tmp') / 'vae_tutorial_quick_classifier.keras' if a.quick else None))
     clf_acc = accuracy(clf, xt, yt)
@@ -80,34 +87,37 @@ def main():
     rows = []
     for arch in archs:
         for d in dims:
-            path = a.models and Path(a.models) / f'{arch}_{d}_{a.prior}_{a.epochs}.keras'
+            path = a.models and Path(a.models) / f'{arch}_{d}_{a.prior}_{epochs[arch]}.keras'
             t = time.time()
             if path and path.is_file():
                 cvae, trained = load_vae(path), 'loaded'
-                if cvae.class_codes is None: cvae.fit_class_codes(x_bin, y)
+                cvae.fit_class_codes(x_bin, y)        # with this version's defaults
             else:
                 keras.utils.set_random_seed(0)
                 cvae = make_cvae(arch, latent_dim=d, prior=a.prior, seed=0)
-                h = train_vae(cvae, x, xt, epochs=a.epochs, verbose=0, y=y, y_val=yt)
+                h = train_vae(cvae, x, xt, epochs=epochs[arch], verbose=0, y=y, y_val=yt)
                 trained = f"{time.time() - t:.0f} s, test −ELBO {h.history['val_loss'][-1]:.2f}"
                 if path: save_vae(cvae, path)
-            r = {'arch': arch, 'latent_dim': d, **candidates(cvae, clf, x_bin, y, a.per_digit),
+            r = {'arch': arch, 'latent_dim': d, 'epochs': epochs[arch], **candidates(cvae, clf, x_bin, y, a.per_digit),
                  'restyle': round(accuracy(clf, cvae.restyle(xt, yt, new), new), 4), 'trained': trained}
             rows.append(r)
-            print(f"{arch:5} {d:2d}-D ({trained}): " + ', '.join(f"{k} {v:.1%}" for k, v in r.items() if isinstance(v, float)), flush=True)
+            print(f"{arch:5} {d:2d}-D, {epochs[arch]} epochs ({trained}): " + ', '.join(f"{k} {v:.1%}" for k, v in r.items() if isinstance(v, float)), flush=True)
     date = utc_now()
+    used = {r['arch']: r['epochs'] for r in rows}
+    epoch_text = (str(next(iter(used.values()))) if len(set(used.values())) == 1
+                  else ', '.join(f"{n} ({arch})" for arch, n in used.items()))
     print()
     header('CVAE conditional accuracy (%) against latent size, vae_tutorial benchmarks/cvae_accuracy.py', date=date,
            machine=machine('the end'), versions=versions(tf, keras), commit=commit(),
-           setup=f"make_cvae(arch, latent_dim, prior='{a.prior}'), {a.epochs} epochs on {len(x):,} MNIST images; {a.per_digit} images "
+           setup=f"make_cvae(arch, latent_dim, prior='{a.prior}'), {epoch_text} epochs on {len(x):,} MNIST images; {a.per_digit} images "
                  f"per digit and way of drawing z; classifier test accuracy {clf_acc:.2%}; total {time.time() - t0:.0f} s")
     print()
-    print('| arch | latent | z ~ prior | diagonal Gaussian per class | `generate` (full Gaussian per class) | encoder mixture | restyle |')
-    print('|---|---:|---:|---:|---:|---:|---:|')
+    print(f'| arch | latent | epochs | z ~ prior | diagonal Gaussian per class | full Gaussian per class | full, τ = 0.9 | `generate` (full, τ = {TEMPERATURE}) | encoder mixture | restyle |')
+    print('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
     for r in rows:
-        print(f"| {r['arch']} | {r['latent_dim']} | " + ' | '.join(f"{100 * r[k]:.1f}" for k in ('prior', 'class_diag', 'generate', 'aggregate', 'restyle')) + ' |')
+        print(f"| {r['arch']} | {r['latent_dim']} | {r['epochs']} | " + ' | '.join(f"{100 * r[k]:.1f}" for k in ('prior', 'class_diag', 'class_full', 'class_full_0.9', 'generate', 'aggregate', 'restyle')) + ' |')
     print()
-    result_line({'date': date, 'commit': commit(), 'classifier_accuracy': round(clf_acc, 4), 'epochs': a.epochs, 'prior': a.prior,
+    result_line({'date': date, 'commit': commit(), 'classifier_accuracy': round(clf_acc, 4), 'epochs': epoch_text, 'prior': a.prior, 'temperature': TEMPERATURE,
                  'per_digit': a.per_digit, 'rows': rows})
 
 if __name__ == '__main__': main()

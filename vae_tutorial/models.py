@@ -15,7 +15,7 @@ from .networks import build_networks
 from .data import atomic_path
 
 # %% auto #0
-__all__ = ['LIKELIHOODS', 'VAE', 'make_vae', 'ModelFileError', 'save_vae', 'load_vae', 'PRIORS', 'fit_class_gaussians', 'CVAE', 'make_cvae', 'build_density_vae', 'IWAE', 'make_iwae']
+__all__ = ['LIKELIHOODS', 'VAE', 'make_vae', 'ModelFileError', 'save_vae', 'load_vae', 'PRIORS', 'TEMPERATURE', 'fit_class_gaussians', 'CVAE', 'make_cvae', 'build_density_vae', 'IWAE', 'make_iwae']
 
 # %% ../nbs/03_vae.ipynb #c8836e45
 LIKELIHOODS = ('bernoulli', 'gaussian', 'continuous_bernoulli')   # how a decoder's logits score pixels: see 02_elbo
@@ -194,32 +194,33 @@ from .networks import build_prior_net
 
 # %% ../nbs/04_cvae.ipynb #df1b9453
 PRIORS = ('standard', 'learned')
+TEMPERATURE = 0.8   # `generate` draws z from N(μ_y, τ²Σ_y) with this τ: the table in 04_cvae measures the choice
 _NEEDS_LABELS = "a CVAE needs labels: call it on (images, one_hot_labels)"
 
-def fit_class_gaussians(mean,          # encoder means (n, latent_dim), one row per image
-                        log_var,       # encoder log-variances (n, latent_dim)
+def fit_class_gaussians(mean,          # encoder means m_i (n, latent_dim), one row per image
+                        log_var,       # encoder log-variances log σ_i² (n, latent_dim)
                         digits,        # the images' labels (n,), integers 0 … num_classes - 1
                         num_classes=10,# number of labels
                        ) -> dict:
-    "One Gaussian per class matched to the mixture Σ_i q(z|x_i,y)/n_y: {'mean': (k, d), 'scale': (k, d, d) with scale·scaleᵀ = Σ_y}."
+    "One Gaussian per class with the mean and covariance of the mixture Σ_i q(z|x_i,y)/n_y: {'mean': (k, d), 'scale': (k, d, d)}, scale·scaleᵀ = Σ_y."
     mean, var, digits = np.asarray(mean, np.float64), np.exp(np.asarray(log_var, np.float64)), np.asarray(digits)
     d, means, scales = mean.shape[1], [], []
     for c in range(num_classes):
         m, v = mean[digits == c], var[digits == c]
-        if len(m) < 2: raise ValueError(f"class {c} has {len(m)} images; fitting its codes needs at least 2 of each class")
-        cov = np.cov(m, rowvar=False).reshape(d, d) + np.diag(v.mean(0))   # spread of the means + the average posterior variance
+        if len(m) < 2: raise ValueError(f"class {c} has {len(m)} images; fitting its codes needs at least 2 images of each class")
+        cov = np.cov(m, rowvar=False, bias=True).reshape(d, d) + np.diag(v.mean(0))   # spread of the means + the average posterior variance
         w, u = np.linalg.eigh(cov)
         means.append(m.mean(0)); scales.append((u * np.sqrt(np.clip(w, 1e-12, None))) @ u.T)   # the symmetric square root
     return {'mean': np.array(means, np.float32), 'scale': np.array(scales, np.float32)}
 
 def _class_codes_arrays(class_codes, num_classes, latent_dim):
-    "The saved class Gaussians as float32 arrays, or a one-line ValueError."
+    "The saved class Gaussians as float32 arrays and their temperature (1 when not given), or a one-line ValueError."
     try: mean, scale = np.asarray(class_codes['mean'], np.float32), np.asarray(class_codes['scale'], np.float32)
     except (KeyError, TypeError, ValueError): raise ValueError("class_codes: pass {'mean': (k, d), 'scale': (k, d, d)}, as fit_class_gaussians returns") from None
     k, d = num_classes, latent_dim
     if mean.shape != (k, d) or scale.shape != (k, d, d):
         raise ValueError(f"class_codes: mean {mean.shape} and scale {scale.shape} for {k} classes of {d}-D codes; expected ({k}, {d}) and ({k}, {d}, {d})")
-    return {'mean': mean, 'scale': scale}
+    return {'mean': mean, 'scale': scale, 'temperature': check_positive(class_codes.get('temperature', 1.0), 'temperature')}
 
 @keras.saving.register_keras_serializable(package='vae_tutorial')
 class CVAE(VAE):
@@ -277,17 +278,19 @@ class CVAE(VAE):
     def set_class_codes(self, class_codes):
         "Store the Gaussian per class that `generate` draws from (as `fit_class_gaussians` returns it), or None to draw from the prior."
         arrays = None if class_codes is None else _class_codes_arrays(class_codes, self.num_classes, self.latent_dim)
-        self._class_mean, self._class_scale = (None, None) if arrays is None else (arrays['mean'], arrays['scale'])
+        self._class_mean, self._class_scale, self._temperature = (None, None, 1.0) if arrays is None else arrays.values()
 
     @property
     def class_codes(self):
-        "The fitted Gaussian per class as plain lists {'mean', 'scale'} (how the config saves it), or None."
-        return None if self._class_mean is None else {'mean': self._class_mean.tolist(), 'scale': self._class_scale.tolist()}
+        "The fitted Gaussian per class as plain lists {'mean', 'scale', 'temperature'} (how the config saves it), or None."
+        if self._class_mean is None: return None
+        return {'mean': self._class_mean.tolist(), 'scale': self._class_scale.tolist(), 'temperature': float(self._temperature)}
 
     def fit_class_codes(self,
                         x,               # images, or a dataset of ((images, one_hot_labels),) batches as `train_vae` feeds `fit`
                         y=None,          # the images' labels (with images)
                         batch_size=1000, # images encoded at a time
+                        temperature=TEMPERATURE, # τ: `generate` draws from N(μ_y, τ²Σ_y)
                        ) -> dict:
         "Fit and store one Gaussian per class to the codes the encoder gives `x` (its aggregate posterior): `generate` then draws from it."
         if y is not None:
@@ -301,7 +304,7 @@ class CVAE(VAE):
                 images, onehot = (np.asarray(t) for t in (batch[0] if len(batch) == 1 else batch))
                 parts.append((*(ops.convert_to_numpy(t) for t in self.encoder([images, onehot])), np.argmax(onehot, 1)))
             mean, log_var, digits = (np.concatenate(p) for p in zip(*parts))
-        fitted = fit_class_gaussians(mean, log_var, digits, self.num_classes)
+        fitted = fit_class_gaussians(mean, log_var, digits, self.num_classes) | {'temperature': float(temperature)}
         self.set_class_codes(fitted)
         return fitted
 
@@ -313,9 +316,9 @@ class CVAE(VAE):
         return history
 
     def code_params(self, y, n=1) -> tuple:
-        "Mean (n, d) and scale S (n, d, d) of the Gaussian `generate` draws z from, per label `y`: the fitted class Gaussian, else the prior."
+        "Mean (n, d) and scale τ·S (n, d, d) of the Gaussian `generate` draws z from, per label `y`: the fitted class Gaussian, else the prior."
         digits = np.argmax(self.labels_for(y, n if np.ndim(y) == 0 else len(y)), 1)
-        if self._class_mean is not None: return self._class_mean[digits], self._class_scale[digits]
+        if self._class_mean is not None: return self._class_mean[digits], self._temperature * self._class_scale[digits]
         mean, log_var = self.prior_of(digits)
         return mean, np.exp(0.5 * log_var)[:, :, None] * np.eye(self.latent_dim, dtype=np.float32)
 
