@@ -54,6 +54,43 @@ def candidates(cvae, classifier, x, y, per_digit, seed=0) -> dict:
         out['generate'].append(accuracy(classifier, cvae.generate(d, per_digit, seed=seed + d), d))
     return {k: round(float(np.mean(v)), 4) for k, v in out.items()} | {'generate_per_digit': [round(v, 3) for v in out['generate']]}
 
+def report(rows, epoch_text, setup_tail, runs, machine_line, versions_line, classifier_accuracy, temperature, per_digit, prior):
+    "Print the header, the markdown table and the closing JSON line for `rows`."
+    date = utc_now()
+    print()
+    header('CVAE conditional accuracy (%) against latent size, vae_tutorial benchmarks/cvae_accuracy.py', date=date,
+           machine=machine_line, versions=versions_line, commit=commit(),
+           setup=f"make_cvae(arch, latent_dim, prior='{prior}'), {epoch_text} epochs on 60,000 MNIST images; {per_digit} images "
+                 f"per digit and way of drawing z; classifier test accuracy {classifier_accuracy:.2%}; {setup_tail}")
+    print()
+    print(f'| arch | latent | epochs | z ~ prior | diagonal Gaussian per class | full Gaussian per class | full, τ = 0.9 | `generate` (full, τ = {temperature}) | encoder mixture | restyle |')
+    print('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+    for r in sorted(rows, key=lambda r: (r['arch'] != 'dense', r['latent_dim'])):
+        print(f"| {r['arch']} | {r['latent_dim']} | {r['epochs']} | " + ' | '.join(f"{100 * r[k]:.1f}" for k in ('prior', 'class_diag', 'class_full', 'class_full_0.9', 'generate', 'aggregate', 'restyle')) + ' |')
+    print()
+    result_line({'date': date, 'commit': commit(), 'machine': machine_line, 'versions': versions_line,
+                 'classifier_accuracy': classifier_accuracy, 'epochs': epoch_text, 'prior': prior, 'temperature': temperature, 'per_digit': per_digit, 'runs': runs, 'rows': rows})
+
+def epochs_text(rows) -> str:
+    used = {r['arch']: r['epochs'] for r in rows}
+    return str(next(iter(used.values()))) if len(set(used.values())) == 1 else ', '.join(f"{n} ({arch})" for arch, n in used.items())
+
+def join(files):
+    "One report from the closing JSON lines of several saved runs (same classifier, temperature and prior)."
+    import json
+    def last_run(path):        # the closing JSON line, with the machine and versions lines of the header where it lacks them
+        lines = Path(path).read_text(encoding='utf-8').splitlines()
+        run = next(json.loads(l) for l in reversed(lines) if l.startswith('{'))
+        for key in ('machine', 'versions'): run.setdefault(key, next((l[10:] for l in lines if l.startswith(f"{key:<9} ")), ''))
+        return run
+    runs = [last_run(f) for f in files]
+    for key in ('classifier_accuracy', 'temperature', 'prior', 'per_digit'):
+        if len({json.dumps(r[key]) for r in runs}) > 1: sys.exit(f"cvae_accuracy.py --join: the runs differ in {key}; join only runs of one setting")
+    rows = [row for r in runs for row in r['rows']]
+    r0 = runs[0]
+    report(rows, epochs_text(rows), f"joined from {len(runs)} runs", [f"{r['date']}, {r['commit']}" for r in runs],
+           r0['machine'], r0['versions'], r0['classifier_accuracy'], r0['temperature'], r0['per_digit'], r0['prior'])
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--arch', default='dense', help="'dense', 'conv' or both: 'dense,conv'")
@@ -63,8 +100,10 @@ def main():
     p.add_argument('--per_digit', type=int, default=500, help='images generated per digit and way of drawing')
     p.add_argument('--models', default=None, help='folder to save the trained models in, and to load them from when there')
     p.add_argument('--classifier', default=None, help='classifier cache file (default: the package cache)')
+    p.add_argument('--join', nargs='+', default=None, metavar='FILE', help="join the rows of saved runs (their outputs) into one table; trains nothing")
     p.add_argument('--quick', action='store_true')
     a = p.parse_args()
+    if a.join: return join(a.join)
     from vae_tutorial.backend import import_tensorflow
     tf = import_tensorflow()
     import numpy as np, keras
@@ -102,22 +141,7 @@ def main():
                  'restyle': round(accuracy(clf, cvae.restyle(xt, yt, new), new), 4), 'trained': trained}
             rows.append(r)
             print(f"{arch:5} {d:2d}-D, {epochs[arch]} epochs ({trained}): " + ', '.join(f"{k} {v:.1%}" for k, v in r.items() if isinstance(v, float)), flush=True)
-    date = utc_now()
-    used = {r['arch']: r['epochs'] for r in rows}
-    epoch_text = (str(next(iter(used.values()))) if len(set(used.values())) == 1
-                  else ', '.join(f"{n} ({arch})" for arch, n in used.items()))
-    print()
-    header('CVAE conditional accuracy (%) against latent size, vae_tutorial benchmarks/cvae_accuracy.py', date=date,
-           machine=machine('the end'), versions=versions(tf, keras), commit=commit(),
-           setup=f"make_cvae(arch, latent_dim, prior='{a.prior}'), {epoch_text} epochs on {len(x):,} MNIST images; {a.per_digit} images "
-                 f"per digit and way of drawing z; classifier test accuracy {clf_acc:.2%}; total {time.time() - t0:.0f} s")
-    print()
-    print(f'| arch | latent | epochs | z ~ prior | diagonal Gaussian per class | full Gaussian per class | full, τ = 0.9 | `generate` (full, τ = {TEMPERATURE}) | encoder mixture | restyle |')
-    print('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
-    for r in rows:
-        print(f"| {r['arch']} | {r['latent_dim']} | {r['epochs']} | " + ' | '.join(f"{100 * r[k]:.1f}" for k in ('prior', 'class_diag', 'class_full', 'class_full_0.9', 'generate', 'aggregate', 'restyle')) + ' |')
-    print()
-    result_line({'date': date, 'commit': commit(), 'classifier_accuracy': round(clf_acc, 4), 'epochs': epoch_text, 'prior': a.prior, 'temperature': TEMPERATURE,
-                 'per_digit': a.per_digit, 'rows': rows})
+    report(rows, epochs_text(rows), f"total {time.time() - t0:.0f} s", [], machine('the end'), versions(tf, keras),
+           round(clf_acc, 4), TEMPERATURE, a.per_digit, a.prior)
 
 if __name__ == '__main__': main()

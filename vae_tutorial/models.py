@@ -224,7 +224,7 @@ def _class_codes_arrays(class_codes, num_classes, latent_dim):
 
 @keras.saving.register_keras_serializable(package='vae_tutorial')
 class CVAE(VAE):
-    "A conditional VAE: `encoder` gives q(z|x,y), `decoder` gives p(x|z,y) logits, the prior p(z|y) is N(0, I) or learned."
+    "A conditional VAE: `encoder` gives q(z|x,y), `decoder` gives p(x|z,y) logits, the prior p(z|y) is N(0, I) or learned; `generate` draws from a Gaussian per class fitted after training."
     conditional = True
     networks = VAE.networks + ('prior_net',)
     settings = VAE.settings + ('prior', 'num_classes', 'class_names', 'class_codes')
