@@ -193,6 +193,7 @@ from .losses import kl_gaussians
 from .networks import build_prior_net
 
 # %% ../nbs/04_cvae.ipynb #df1b9453
+import warnings
 PRIORS = ('standard', 'learned')
 TEMPERATURE = 0.8   # `generate` draws z from N(μ_y, τ²Σ_y) with this τ: the table in 04_cvae measures the choice
 _NEEDS_LABELS = "a CVAE needs labels: call it on (images, one_hot_labels)"
@@ -312,7 +313,11 @@ class CVAE(VAE):
         "Keras' `fit`, then `fit_class_codes` on the same data (one pass of the encoder), so that `generate` draws where the encoder puts each class."
         history = super().fit(x, *args, **kwargs)
         finite = not hasattr(x, 'cardinality') or int(x.cardinality()) >= 0
-        if finite and not isinstance(x, np.ndarray): self.fit_class_codes(x if not isinstance(x, (tuple, list)) else [x])
+        if finite and not isinstance(x, np.ndarray):
+            try: self.fit_class_codes(x if not isinstance(x, (tuple, list)) else [x])
+            except ValueError as e:
+                self.set_class_codes(None)
+                warnings.warn(f"{e}; generate draws from the prior until fit_class_codes succeeds", stacklevel=2)
         return history
 
     def code_params(self, y, n=1) -> tuple:
