@@ -272,7 +272,15 @@ def result_rows() -> list:
                     + (f"; {n['suite_n_workers_2']:.0f} s as CI runs them" if 'suite_n_workers_2' in n else '')
                     + f"; slowest {slowest[0]} {slowest[1]:.0f} s", run_label(n.get('date'), n.get('commit'))))
     c = last_json('cvae_accuracy.txt')
-    if c:
+    if c and 'rows' in c:       # a run over latent sizes: the lowest accuracy of `generate`, and of drawing z from the prior
+        low = lambda k: min(c['rows'], key=lambda r: r[k])
+        g, p = low('generate'), low('prior')
+        sizes = sorted({r['latent_dim'] for r in c['rows']}); archs = ' and '.join(sorted({r['arch'] for r in c['rows']}))
+        out.append((f"CVAE conditional accuracy, latent {sizes[0]}-{sizes[-1]}, {archs}",
+                    f"**≥ {100 * g['generate']:.1f}%** with `generate` (lowest: {g['arch']} {g['latent_dim']}-D); z from the prior: "
+                    f"down to {100 * p['prior']:.1f}% ({p['arch']} {p['latent_dim']}-D)",
+                    f"{c['epochs']} epochs; classifier {100 * c['classifier_accuracy']:.2f}%; {c['date'][:10]}, {c['commit']}"))
+    elif c:
         for prior in ('standard', 'learned'):
             r = c[prior]
             worst = min(range(10), key=lambda d: r['per_digit'][d])

@@ -15,7 +15,7 @@ from .networks import build_networks
 from .data import atomic_path
 
 # %% auto #0
-__all__ = ['LIKELIHOODS', 'VAE', 'make_vae', 'ModelFileError', 'save_vae', 'load_vae', 'PRIORS', 'CVAE', 'make_cvae', 'build_density_vae', 'IWAE', 'make_iwae']
+__all__ = ['LIKELIHOODS', 'VAE', 'make_vae', 'ModelFileError', 'save_vae', 'load_vae', 'PRIORS', 'TEMPERATURE', 'fit_class_gaussians', 'CVAE', 'make_cvae', 'build_density_vae', 'IWAE', 'make_iwae']
 
 # %% ../nbs/03_vae.ipynb #c8836e45
 from .backend import replicas_in_sync   # 1 unless tf.distribute runs several replicas (00_training)
@@ -202,15 +202,42 @@ from .losses import kl_gaussians
 from .networks import build_prior_net
 
 # %% ../nbs/04_cvae.ipynb #df1b9453
+import warnings
 PRIORS = ('standard', 'learned')
+TEMPERATURE = 0.8   # `generate` draws z from N(μ_y, τ²Σ_y) with this τ: the table in 04_cvae measures the choice
 _NEEDS_LABELS = "a CVAE needs labels: call it on (images, one_hot_labels)"
+
+def fit_class_gaussians(mean,          # encoder means m_i (n, latent_dim), one row per image
+                        log_var,       # encoder log-variances log σ_i² (n, latent_dim)
+                        digits,        # the images' labels (n,), integers 0 … num_classes - 1
+                        num_classes=10,# number of labels
+                       ) -> dict:
+    "One Gaussian per class with the mean and covariance of the mixture Σ_i q(z|x_i,y)/n_y: {'mean': (k, d), 'scale': (k, d, d)}, scale·scaleᵀ = Σ_y."
+    mean, var, digits = np.asarray(mean, np.float64), np.exp(np.asarray(log_var, np.float64)), np.asarray(digits)
+    d, means, scales = mean.shape[1], [], []
+    for c in range(num_classes):
+        m, v = mean[digits == c], var[digits == c]
+        if len(m) < 2: raise ValueError(f"class {c} has {len(m)} images; fitting its codes needs at least 2 images of each class")
+        cov = np.cov(m, rowvar=False, bias=True).reshape(d, d) + np.diag(v.mean(0))   # spread of the means + the average posterior variance
+        w, u = np.linalg.eigh(cov)
+        means.append(m.mean(0)); scales.append((u * np.sqrt(np.clip(w, 1e-12, None))) @ u.T)   # the symmetric square root
+    return {'mean': np.array(means, np.float32), 'scale': np.array(scales, np.float32)}
+
+def _class_codes_arrays(class_codes, num_classes, latent_dim):
+    "The saved class Gaussians as float32 arrays and their temperature (1 when not given), or a one-line ValueError."
+    try: mean, scale = np.asarray(class_codes['mean'], np.float32), np.asarray(class_codes['scale'], np.float32)
+    except (KeyError, TypeError, ValueError): raise ValueError("class_codes: pass {'mean': (k, d), 'scale': (k, d, d)}, as fit_class_gaussians returns") from None
+    k, d = num_classes, latent_dim
+    if mean.shape != (k, d) or scale.shape != (k, d, d):
+        raise ValueError(f"class_codes: mean {mean.shape} and scale {scale.shape} for {k} classes of {d}-D codes; expected ({k}, {d}) and ({k}, {d}, {d})")
+    return {'mean': mean, 'scale': scale, 'temperature': check_positive(class_codes.get('temperature', 1.0), 'temperature')}
 
 @keras.saving.register_keras_serializable(package='vae_tutorial')
 class CVAE(VAE):
-    "A conditional VAE: `encoder` gives q(z|x,y), `decoder` gives p(x|z,y) logits, the prior p(z|y) is N(0, I) or learned."
+    "A conditional VAE: `encoder` gives q(z|x,y), `decoder` gives p(x|z,y) logits, the prior p(z|y) is N(0, I) or learned; `generate` draws from a Gaussian per class fitted after training."
     conditional = True
     networks = VAE.networks + ('prior_net',)
-    settings = VAE.settings + ('prior', 'num_classes', 'class_names')
+    settings = VAE.settings + ('prior', 'num_classes', 'class_names', 'class_codes')
 
     def __init__(self,
                  encoder,                 # keras.Model: [images, one-hot] → [mean, log_var]
@@ -222,6 +249,7 @@ class CVAE(VAE):
                  beta=1.0,                # weight of the KL term (1 = the conditional ELBO)
                  likelihood='bernoulli',  # 'bernoulli' (logits) or 'gaussian' (sigmoid mean, learned variance)
                  seed=None,               # seed of the sampling layer's noise
+                 class_codes=None,        # the Gaussian per class `generate` draws z from ({'mean', 'scale'}); None: the prior
                  **kwargs):               # passed to keras.Model (name, ...)
         super().__init__(encoder, decoder, beta=beta, likelihood=likelihood, seed=seed, **kwargs)
         self.prior, self.num_classes = check_choice(prior, PRIORS, 'prior'), check_count(num_classes, 'num_classes', low=2)
@@ -231,6 +259,7 @@ class CVAE(VAE):
         self.class_names = names
         if self.prior == 'learned' and prior_net is None: prior_net = build_prior_net(self.latent_dim, self.num_classes)
         self.prior_net = prior_net if self.prior == 'learned' else None
+        self.set_class_codes(class_codes)
 
     def __call__(self, inputs, *args, **kwargs):   # checked here: an error raised inside `call` gets Keras's multi-line wrapping
         self.split_inputs(inputs)
@@ -256,12 +285,88 @@ class CVAE(VAE):
         digits = np.full(n, int(check_digits(y, self.num_classes))) if np.ndim(y) == 0 else check_labels(y, n, self.num_classes)
         return np.eye(self.num_classes, dtype=np.float32)[digits]
 
+    def set_class_codes(self, class_codes):
+        "Store the Gaussian per class that `generate` draws from (as `fit_class_gaussians` returns it), or None to draw from the prior."
+        arrays = None if class_codes is None else _class_codes_arrays(class_codes, self.num_classes, self.latent_dim)
+        self._class_mean, self._class_scale, self._temperature = (None, None, 1.0) if arrays is None else arrays.values()
+
+    @property
+    def class_codes(self):
+        "The fitted Gaussian per class as plain lists {'mean', 'scale', 'temperature'} (how the config saves it), or None."
+        if self._class_mean is None: return None
+        return {'mean': self._class_mean.tolist(), 'scale': self._class_scale.tolist(), 'temperature': float(self._temperature)}
+
+    def fit_class_codes(self,
+                        x,               # images, or a dataset of ((images, one_hot_labels),) batches as `train_vae` feeds `fit`
+                        y=None,          # the images' labels (with images)
+                        batch_size=1000, # images encoded at a time
+                        temperature=TEMPERATURE, # τ: `generate` draws from N(μ_y, τ²Σ_y)
+                       ) -> dict:
+        "Fit and store one Gaussian per class to the codes the encoder gives `x` (its aggregate posterior): `generate` then draws from it."
+        if y is not None:
+            x = check_images(x, shape=self.image_shape)
+            digits = check_labels(y, len(x), self.num_classes)
+            mean, log_var = self.encode(x, digits, batch_size)
+        else:
+            if isinstance(x, np.ndarray): raise ValueError("fit_class_codes: pass the images' labels, y=")
+            parts = []
+            for batch in x:
+                images, onehot = (np.asarray(t) for t in (batch[0] if len(batch) == 1 else batch))
+                parts.append((*(ops.convert_to_numpy(t) for t in self.encoder([images, onehot])), np.argmax(onehot, 1)))
+            mean, log_var, digits = (np.concatenate(p) for p in zip(*parts))
+        fitted = fit_class_gaussians(mean, log_var, digits, self.num_classes) | {'temperature': float(temperature)}
+        self.set_class_codes(fitted)
+        return fitted
+
+    def fit(self, x=None, *args, **kwargs):
+        "Keras' `fit`, then `fit_class_codes` on the same data (one pass of the encoder), so that `generate` draws where the encoder puts each class."
+        history = super().fit(x, *args, **kwargs)
+        finite = not hasattr(x, 'cardinality') or int(x.cardinality()) >= 0
+        if finite and not isinstance(x, np.ndarray):
+            try: self.fit_class_codes(x if not isinstance(x, (tuple, list)) else [x])
+            except ValueError as e:
+                self.set_class_codes(None)
+                warnings.warn(f"{e}; generate draws from the prior until fit_class_codes succeeds", stacklevel=2)
+        return history
+
+    def code_params(self, y, n=1) -> tuple:
+        "Mean (n, d) and scale τ·S (n, d, d) of the Gaussian `generate` draws z from, per label `y`: the fitted class Gaussian, else the prior."
+        digits = np.argmax(self.labels_for(y, n if np.ndim(y) == 0 else len(y)), 1)
+        if self._class_mean is not None: return self._class_mean[digits], self._temperature * self._class_scale[digits]
+        mean, log_var = self.prior_of(digits)
+        return mean, np.exp(0.5 * log_var)[:, :, None] * np.eye(self.latent_dim, dtype=np.float32)
+
+    def code_of_style(self, style, y) -> np.ndarray:
+        "Codes z = μ(y) + S(y)·ε for styles ε (n, d) and labels `y` (one for all, or one per row), S·Sᵀ the covariance of `code_params`."
+        style = check_codes(style, self.latent_dim)
+        mean, scale = self.code_params(y, len(style))
+        return (mean + np.einsum('nij,nj->ni', scale, style)).astype(np.float32)
+
+    def style_of(self, z, y) -> np.ndarray:
+        "The style ε = S(y)⁻¹·(z − μ(y)) of codes `z` under their labels `y`: the inverse of `code_of_style`."
+        z = check_codes(z, self.latent_dim)
+        mean, scale = self.code_params(y, len(z))
+        return np.linalg.solve(scale.astype(np.float64), (z - mean).astype(np.float64)[..., None])[..., 0].astype(np.float32)
+
+    def carry_style(self,
+                    z,            # codes (n, latent_dim), e.g. means of q(z|x,y)
+                    y,            # their labels
+                    new_labels,   # the labels to carry their style to (one for all, or one per code)
+                   ) -> np.ndarray:
+        "Codes for `new_labels` with the style of `z`: ε = S(y)⁻¹(z − μ(y)), then z' = μ(y') + S(y')·ε (z itself where y' = y)."
+        z = check_codes(z, self.latent_dim)
+        old, new = (np.argmax(self.labels_for(v, len(z)), 1) for v in (y, new_labels))
+        return np.where((old == new)[:, None], z, self.code_of_style(self.style_of(z, old), new))
+
     def sample(self, n=64, seed=None, y=None) -> np.ndarray:
-        "Generate `n` images with labels `y` (a digit, or one per image; default: drawn uniformly), z ~ p(z|y), decoded."
+        "Generate `n` images with labels `y` (a digit, or one per image; default: drawn uniformly): z = μ(y) + S(y)·ε, ε ~ N(0, I), decoded."
+        n = check_count(n, 'n')
         if y is None:
-            y = np.random.default_rng(seed).integers(0, self.num_classes, check_count(n, 'n'))
+            y = np.random.default_rng(seed).integers(0, self.num_classes, n)
             seed = None if seed is None else seed + 1
-        return super().sample(n, seed, y)
+        y = self.labels_for(y, n)
+        style = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
+        return self.decode(self.code_of_style(style, y), y)
 
     def class_index(self, label) -> int:
         "The index of a class named by one of `class_names`, or given as its index (an int, or a string of digits)."
@@ -272,14 +377,17 @@ class CVAE(VAE):
         raise ValueError(f"label {label!r} is not a class of this model: name one of {shown} or give an index 0-{self.num_classes - 1}")
 
     def generate(self, digit, n=16, seed=None) -> np.ndarray:
-        "Draw `n` images of class `digit` (its index or name; or one image per class of an array): z from p(z|y), decoded with that label."
+        "Draw `n` images of class `digit` (its index or name; or one image per class of an array): z = μ(y) + S(y)·ε, decoded with that label."
         d = np.asarray(self.class_index(digit)) if isinstance(digit, str) else check_digits(digit, self.num_classes)
         digits = np.full(check_count(n, 'n'), int(d)) if d.ndim == 0 else d.reshape(-1)
         return self.sample(len(digits), seed, y=digits)
 
     def restyle(self, x, y, new_labels) -> np.ndarray:
-        "Encode `x` with its own labels `y` (the mean of q(z|x,y): its style) and decode that style as `new_labels`."
-        return self.decode(self.encode(x, y)[0], new_labels)
+        "Encode `x` with its own labels `y` (the mean of q(z|x,y)), carry that style to `new_labels` (`carry_style`) and decode."
+        x = check_images(x, shape=self.image_shape)
+        y = check_labels(y, len(x), self.num_classes)
+        new = np.argmax(self.labels_for(new_labels, len(x)), 1)
+        return self.decode(self.carry_style(self.encode(x, y)[0], y, new), new)
 
 # %% ../nbs/04_cvae.ipynb #6a518dde
 def make_cvae(arch='dense',            # 'conv' or 'dense'

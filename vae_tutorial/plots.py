@@ -358,13 +358,12 @@ def digit_grid(cvae,         # a trained CVAE
                n_styles=8,   # rows: how many styles
                seed=0,       # seed of the styles
               ) -> np.ndarray:
-    "Images (n_styles × num_classes, H, W, C): row r decodes one noise ε_r as every digit y, z = μ(y) + σ(y)·ε_r."
+    "Images (n_styles × num_classes, H, W, C): row r decodes one style ε_r as every digit y, z = μ(y) + S(y)·ε_r (`code_of_style`)."
     check_model(cvae, 'digit_grid', conditional=True)
     k, n_styles = cvae.num_classes, check_count(n_styles, 'n_styles')
     eps = np.random.default_rng(seed).standard_normal((n_styles, cvae.latent_dim)).astype(np.float32)
     digits = np.tile(np.arange(k), n_styles)
-    mean, log_var = cvae.prior_of(digits)
-    return cvae.decode(mean + np.exp(0.5 * log_var) * np.repeat(eps, k, axis=0), digits)
+    return cvae.decode(cvae.code_of_style(np.repeat(eps, k, axis=0), digits), digits)
 
 def plot_digit_grid(cvae, n_styles=8, seed=0) -> Figure:
     "The `digit_grid`: rows share one style, columns are the digits 0-9."
@@ -372,8 +371,8 @@ def plot_digit_grid(cvae, n_styles=8, seed=0) -> Figure:
     names = getattr(cvae, 'class_names', tuple(map(str, range(k))))
     digits = names == tuple(map(str, range(k)))
     fig = InlineFigure(figsize=(max(k * 0.55, 3.6), n_styles * 0.55 + (0.35 if digits else 0.6)), layout='constrained')
-    title = (f'columns: digits 0-{k - 1}; rows: one style z each ({cvae.prior} prior)' if digits
-             else f"columns: {', '.join(names)}\nrows: one style z each ({cvae.prior} prior)")
+    title = (f'columns: digits 0-{k - 1}; rows: one style ε each ({cvae.prior} prior)' if digits
+             else f"columns: {', '.join(names)}\nrows: one style ε each ({cvae.prior} prior)")
     show_grid(fig.subplots(), images, k, title)
     return fig
 
@@ -381,7 +380,7 @@ def plot_digit_grid(cvae, n_styles=8, seed=0) -> Figure:
 def restyle_grid(cvae,      # a trained CVAE
                  x, y,      # real images and their labels
                 ) -> np.ndarray:
-    "Images (n, num_classes, H, W, C): the style of each real digit (mean of q(z|x,y)) decoded as every digit."
+    "Images (n, num_classes, H, W, C): the style of each real digit (`restyle`: the mean of q(z|x,y), carried by `carry_style`) as every digit."
     check_model(cvae, 'restyle_grid', conditional=True)
     x, k = check_images(x, shape=cvae.image_shape), cvae.num_classes
     y = check_labels(y, len(x), k)
@@ -392,7 +391,7 @@ def plot_restyle(cvae,       # a trained CVAE
                  x, y,       # real images and their labels (the first `n` are used)
                  n=8,        # how many real digits (rows)
                 ) -> Figure:
-    "Each row: a real digit, then its style (mean of q(z|x,y)) decoded as every digit 0-9."
+    "Each row: a real digit, then its style (`restyle_grid`) written as every digit 0-9."
     x = check_images(x, shape=cvae.image_shape)[:check_count(n, 'n')]
     images, k = restyle_grid(cvae, x, np.asarray(y)[:len(x)]), cvae.num_classes
     rows = np.concatenate([x[:, None], images], 1).reshape(-1, *x.shape[1:])
@@ -414,7 +413,7 @@ def plot_vae_vs_cvae(vae,        # a trained VAE
     fig = InlineFigure(figsize=(2 * ncol * 0.5 + 0.4, -(-n // ncol) * 0.5 + 0.5), layout='constrained')
     a1, a2 = fig.subplots(1, 2)
     show_grid(a1, vae.sample(n, seed=seed), ncol, 'VAE: z ~ N(0, I)\n(whatever digit comes)')
-    show_grid(a2, cvae.generate(d, n, seed=seed), ncol, f'CVAE: z ~ p(z|y={d})\n"draw me a {d}"')
+    show_grid(a2, cvae.generate(d, n, seed=seed), ncol, f'CVAE: z ~ N(μ_{d}, Σ_{d})\n"draw me a {d}"')
     return fig
 
 # %% ../nbs/05_evaluation.ipynb #171ce1ba

@@ -180,18 +180,16 @@ def latent_explorer(model,         # a trained VAE
 def digit_picker(cvae,          # a trained CVAE
                  n_sliders=4,   # sliders for ε[0] … ε[n_sliders - 1] (at most latent_dim); the other ε stay 0
                  digit=0,       # the digit shown first
-                 span=3.0,      # the sliders run from -span to span (prior standard deviations)
+                 span=3.0,      # the sliders run from -span to span (standard deviations of the digit's Gaussian)
                  scale=None,    # PNG upscaling (None: about 170 pixels across)
                 ) -> Explorer:
-    "Toggle buttons for the digit y and sliders for the style ε; shows `cvae.decode(μ(y) + σ(y)·ε, y)` under the prior p(z|y)."
+    "Toggle buttons for the digit y and sliders for the style ε; shows `cvae.decode(cvae.code_of_style(ε, y), y)`."
     check_model(cvae, 'digit_picker', conditional=True)
     d, k, span = cvae.latent_dim, cvae.num_classes, check_positive(span, 'span')
     n, digit = _check_n_sliders(n_sliders, d), int(check_digits(digit, k))
-    mean, log_var = cvae.prior_of(np.arange(k))
-    std = np.exp(0.5 * log_var)
     def z_of(s):
-        eps = np.zeros(d, np.float32); eps[:n] = [s[f'eps{i}'] for i in range(n)]
-        return (mean[s['digit']] + std[s['digit']] * eps)[None].astype(np.float32)
+        eps = np.zeros((1, d), np.float32); eps[0, :n] = [s[f'eps{i}'] for i in range(n)]
+        return cvae.code_of_style(eps, s['digit'])       # z = μ(y) + S(y)·ε, the Gaussian `generate` draws from
     toggle = W.ToggleButtons(options=[(str(c), c) for c in range(k)], value=digit, description='digit',
                              style={'button_width': '2.4em'})
     controls = {'digit': toggle, **{f'eps{i}': _latent_slider(i, 'ε', span) for i in range(n)}}
@@ -200,7 +198,7 @@ def digit_picker(cvae,          # a trained CVAE
                   describe=lambda s: f"y = {s['digit']}, z = " + _fmt_z(z_of(s)),
                   title='columns: digits; rows: ε[0] = −2, 0, +2 (other ε as set)', ncol=k, scale=scale,
                   image_shape=getattr(cvae, 'image_shape', (28, 28, 1)))
-    ex.prior_mean, ex.prior_std, ex.z_of = mean, std, z_of
+    ex.z_of = z_of
     return ex
 
 # %% ../nbs/06_explorer.ipynb #237245cd
@@ -216,14 +214,14 @@ def _one_image(x,                 # one image
     return check_images(a.reshape(1, *shape), what)
 
 def _path_ends(model, pair, y_a, y_b):
-    "The encoder means of the two images (each with its own label, for a CVAE), and the labels (None for a VAE)."
+    "The path's ends: the encoder means of the two images (a VAE), or their styles ε (a CVAE, each encoded with its own label); and the labels (None for a VAE)."
     if not model.conditional:
         if y_a is not None or y_b is not None: raise ValueError("a plain VAE takes no labels: drop y_a and y_b (or pass a CVAE)")
         return model.encode(pair)[0], None
     if y_a is None or y_b is None:
         raise ValueError("a CVAE encodes each image with its label: pass y_a and y_b, e.g. interpolator(cvae, x_a, x_b, 3, 5)")
     labels = np.array([int(check_digits(y_a, model.num_classes)), int(check_digits(y_b, model.num_classes))])
-    return model.encode(pair, labels)[0], labels
+    return model.style_of(model.encode(pair, labels)[0], labels), labels
 
 def interpolator(model,            # a trained VAE or CVAE
                  x_a, x_b,         # two images, each of the model's `image_shape` (H, W, C) (grey also (H, W))
@@ -231,7 +229,7 @@ def interpolator(model,            # a trained VAE or CVAE
                  steps=7,          # tiles of `static_figure`, t = 0 … 1
                  scale=None,       # PNG upscaling (None: about 170 pixels across)
                 ) -> Explorer:
-    "A slider t ∈ [0, 1] decoding z = (1 − t)·z_a + t·z_b between the encoder means of `x_a` and `x_b`."
+    "A slider t ∈ [0, 1] decoding (1 − t)·z_a + t·z_b between the encoder means of `x_a` and `x_b` (for a CVAE between their styles ε)."
     check_model(model, 'interpolator')
     shape = getattr(model, 'image_shape', (28, 28, 1))
     pair = np.concatenate([_one_image(x_a, 'x_a', shape), _one_image(x_b, 'x_b', shape)])
@@ -240,7 +238,9 @@ def interpolator(model,            # a trained VAE or CVAE
     if labels is not None:
         controls['digit'] = W.Dropdown(options=list(range(model.num_classes)), value=int(labels[0]), description='draw as',
                                        layout=W.Layout(width='12em'))
-    def decode(s): return model.decode(((1 - s['t']) * ends[0] + s['t'] * ends[1])[None], s.get('digit'))[0]
+    def decode(s):
+        point = ((1 - s['t']) * ends[0] + s['t'] * ends[1])[None]
+        return model.decode(point if labels is None else model.code_of_style(point, s['digit']), s.get('digit'))[0]
     ts = np.linspace(0, 1, check_count(steps, 'steps', low=2))
     ex = Explorer(controls, decode, positions=[(f't = {v:.2f}', {'t': float(v)}) for v in ts], ncol=len(ts),
                   describe=lambda s: f"z = (1 − {s['t']:.2f})·z_a + {s['t']:.2f}·z_b",
