@@ -280,8 +280,9 @@ def _pca_2d(z):
     if z.shape[1] <= 2: return z, ('z[0]', 'z[1]')
     zc = z - z.mean(0)
     _, s, vt = np.linalg.svd(zc, full_matrices=False)
-    shares = s[:2] ** 2 / (s ** 2).sum()
-    return zc @ vt[:2].T, (f'PC 1 ({shares[0]:.0%} of the variance)', f'PC 2 ({shares[1]:.0%})')
+    shares = s[:2] ** 2 / (s ** 2).sum()   # each component's share of the total variance of all the dimensions
+    of_all = f'of the total variance of the {z.shape[1]}-D means'
+    return zc @ vt[:2].T, (f'PC 1 ({shares[0]:.0%} {of_all})', f'PC 2 ({shares[1]:.0%} {of_all})')
 
 def plot_latent_scatter(model,           # a trained VAE or CVAE
                         x, y,            # images and their integer labels (the colours; a CVAE is also given them)
@@ -464,20 +465,24 @@ def plot_collapse(models,         # {name: trained VAE}, compared side by side
                   threshold=0.01, # the activity above which a unit counts as active
                   y=None,         # labels of `x`, for CVAEs
                  ) -> Figure:
-    "Two panels: KL per latent dimension (each model's dimensions ranked by KL) and activity per dimension (log scale)."
+    "Two panels: KL per latent dimension and activity per dimension (log scale), each model's dimensions sorted by KL: the x-axis is a rank."
     from vae_tutorial.evaluate import kl_per_dimension, activity   # at call time: importing this module starts no TensorFlow
-    fig = InlineFigure(figsize=(10, 3.4), layout='constrained')
+    fig = InlineFigure(figsize=(10, 3.8), layout='constrained')
     a1, a2 = fig.subplots(1, 2)
     width = 0.8 / len(models)
     for i, (name, m) in enumerate(models.items()):
         kl, act = kl_per_dimension(m, x, y if m.conditional else None), activity(m, x, y if m.conditional else None)
-        order = np.argsort(-kl)
-        pos = np.arange(len(kl)) + i * width
+        order = np.argsort(-kl)                       # rank 1 = the dimension with the most KL, for each model separately
+        pos = np.arange(1, len(kl) + 1) + (i - (len(models) - 1) / 2) * width
         a1.bar(pos, kl[order], width, label=f"{name}: KL {kl.sum():.1f} nats")
         a2.bar(pos, act[order], width, label=f"{name}: {(act > threshold).sum()} active")
     a2.axhline(threshold, color='k', ls='--', lw=1)
     a2.set_yscale('log')
-    a1.set(xlabel='rank of the latent dimension by its KL', ylabel='KL (nats)', title='KL per dimension')
-    a2.set(xlabel='rank by KL (same order)', ylabel=r'Cov$_x$(E$_q$[z])', title=f'Activity (active: > {threshold})')
-    for a in (a1, a2): a.legend(fontsize=8)
+    a1.set(xlabel='rank of the dimension by its KL (1 = most), not its index', ylabel='KL (nats)',
+           title='KL per latent dimension, sorted')
+    a2.set(xlabel='rank by KL (the order on the left)', ylabel=r'activity Cov$_x$(E$_q$[z$_j$])',
+           title=f'Activity of the same dimensions (active: > {threshold})')
+    for a in (a1, a2):
+        a.set_xticks(np.arange(1, len(kl) + 1, max(1, len(kl) // 16))); a.set_xlim(0.3, len(kl) + 0.7)   # ranks from 1
+        a.legend(fontsize=8, loc='upper center', bbox_to_anchor=(0.5, -0.2), ncol=len(models), frameon=False)
     return fig
