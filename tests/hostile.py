@@ -285,9 +285,9 @@ case('train_vae(cvae) with 2-D labels (n, 3)', lambda: train_vae(cvae, x, y=np.z
 case('cvae.generate(digits 0-299)', lambda: cvae.generate(np.arange(300)), fails(r'digit 10 is out of range'))
 # divergence: NaN weights after the last batch, NaN validation loss
 class Poison(keras.callbacks.Callback):
-    "Make the decoder's weights NaN after the last batch: the loss of every batch was finite."
+    "Make the decoder's weights NaN after a batch (Keras calls this every `steps_per_execution` steps): every batch's loss was finite."
     def on_train_batch_end(self, batch, logs=None):
-        if batch == 1: w = self.model.decoder.weights[0]; w.assign(np.full(w.shape, np.nan, 'float32'))
+        if batch >= 1: w = self.model.decoder.weights[0]; w.assign(np.full(w.shape, np.nan, 'float32'))
 def poisoned():
     m = make_vae('dense', 2, hidden=(16,))
     return train_vae(m, x, x[:64], epochs=1, batch_size=128, callbacks=[Poison()], verbose=0)

@@ -7,13 +7,13 @@ from __future__ import annotations
 import math, time
 from dataclasses import dataclass
 import numpy as np
-from .backend import ops
+from .backend import keras, ops
 from .checks import check_images, check_count, check_model
 from .losses import log_mean_exp, kl_gaussians, nats_to_bits_per_dim
 
 # %% auto #0
-__all__ = ['iw_bound_toy', 'iw_chunks', 'iw_log_likelihood', 'NLLReport', 'evaluate_nll', 'kl_per_dimension', 'activity',
-           'active_units']
+__all__ = ['iw_bound_toy', 'iw_chunks', 'iw_log_likelihood', 'NLLReport', 'evaluate_nll', 'fit_local_posteriors', 'elbo_of',
+           'kl_per_dimension', 'activity', 'active_units']
 
 # %% ../nbs/05_evaluation.ipynb #d135687b
 def iw_bound_toy(toy,           # a `LinearGaussian` (exact log_joint and log_evidence)
@@ -113,6 +113,60 @@ def evaluate_nll(model,          # a trained VAE or CVAE
     ll, elbo = iw_log_likelihood(model, x, y, k=k, seed=seed, max_floats=max_floats, return_elbo=True)
     return NLLReport(float(-ll.mean()), float(ll.std(ddof=1) / math.sqrt(len(ll))) if len(ll) > 1 else float('nan'),
                      float(-elbo.mean()), int(k), len(ll), time.perf_counter() - t, math.prod(model.image_shape))
+
+# %% ../nbs/05_evaluation.ipynb #d4e7d956
+class _LocalGaussians(keras.Model):
+    "One Gaussian q(z) per image, its mean and log-variance trained; the VAE that scores it stays as it is."
+    def __init__(self, vae, mean, log_var, k, seed):
+        super().__init__(name='local_gaussians')
+        self.vae, self.k, self.noise = vae, k, keras.random.SeedGenerator(seed)
+        self.q_mean = self.add_weight(shape=mean.shape, initializer='zeros', name='q_mean')
+        self.q_log_var = self.add_weight(shape=mean.shape, initializer='zeros', name='q_log_var')
+        self.q_mean.assign(mean); self.q_log_var.assign(log_var)
+
+    def call(self, x): return x
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        n, d = self.q_mean.shape
+        z = self.q_mean[None] + ops.exp(0.5 * self.q_log_var)[None] * keras.random.normal((self.k, n, d), seed=self.noise)
+        log_lik = self.vae.log_likelihood(ops.tile(x, (self.k, 1, 1, 1)), self.vae.decoder(ops.reshape(z, (self.k * n, d))))
+        elbo = ops.mean(ops.reshape(log_lik, (self.k, n)), axis=0) - self.vae.kl(self.q_mean, self.q_log_var, None)
+        return -ops.mean(elbo)
+
+def fit_local_posteriors(model,               # a trained plain VAE
+                         x,                   # images of the model's `image_shape`
+                         steps=300,           # gradient steps (all images in one batch)
+                         k=10,                # samples of z per image and step
+                         learning_rate=0.01,  # Adam's step size
+                         seed=0,              # seed of the noise
+                        ) -> tuple:
+    "(mean, log_var), NumPy (n, latent_dim): a Gaussian fitted to each image alone by climbing its ELBO, starting from the encoder's."
+    check_model(model, 'fit_local_posteriors', conditional=False)
+    x = check_images(x, 'images', shape=model.image_shape)
+    steps, k = check_count(steps, 'steps'), check_count(k, 'k')
+    local = _LocalGaussians(model, *model.encode(x), k, seed)
+    trainable = model.trainable
+    model.trainable = False                                  # only the per-image Gaussians move
+    try:
+        local.compile(optimizer=keras.optimizers.Adam(learning_rate))
+        local.fit(x, batch_size=len(x), epochs=steps, shuffle=False, verbose=0)
+    finally: model.trainable = trainable
+    return ops.convert_to_numpy(local.q_mean), ops.convert_to_numpy(local.q_log_var)
+
+def elbo_of(model,     # a trained plain VAE
+            x,         # images (n, H, W, C)
+            mean,      # means of a Gaussian q(z) per image (n, latent_dim)
+            log_var,   # and its log-variances
+            k=1000,    # samples of z per image
+            seed=0,    # seed of the samples
+           ) -> np.ndarray:
+    "The ELBO of q(z) = N(mean, exp(log_var)) for each image, in nats (n,): E_q log p(x|z), from k samples, minus the KL to the prior."
+    check_model(model, 'elbo_of', conditional=False)
+    x, k, rng = check_images(x, 'images', shape=model.image_shape), check_count(k, 'k'), np.random.default_rng(seed)
+    expected = [float(ops.mean(model.log_likelihood(np.repeat(x[i:i + 1], k, axis=0), model.decoder(
+                    mean[i] + np.exp(0.5 * log_var[i]) * rng.standard_normal((k, model.latent_dim)).astype(np.float32)))))
+                for i in range(len(x))]
+    return np.asarray(expected) - ops.convert_to_numpy(model.kl(mean, log_var, None))
 
 # %% ../nbs/05_evaluation.ipynb #b28f16c8
 def _posterior_and_prior(model, x, y=None) -> tuple:

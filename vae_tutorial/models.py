@@ -379,7 +379,7 @@ class CVAE(VAE):
     def generate(self, digit, n=16, seed=None) -> np.ndarray:
         "Draw `n` images of class `digit` (its index or name; or one image per class of an array): z = μ(y) + S(y)·ε, decoded with that label."
         d = np.asarray(self.class_index(digit)) if isinstance(digit, str) else check_digits(digit, self.num_classes)
-        digits = np.full(check_count(n, 'n'), int(d)) if d.ndim == 0 else d.reshape(-1)
+        digits = np.full(check_request(n, self.image_shape), int(d)) if d.ndim == 0 else d.reshape(-1)   # bounded before anything is allocated
         return self.sample(len(digits), seed, y=digits)
 
     def restyle(self, x, y, new_labels) -> np.ndarray:

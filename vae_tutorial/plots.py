@@ -12,7 +12,7 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 from .checks import check_images, check_labels, check_digits, check_count, check_positive, check_model
 
 # %% auto #0
-__all__ = ['InlineFigure', 'image_grid', 'new_axes', 'show_grid', 'save_image_grid', 'latent_traversals', 'plot_traversals', 'draw_plate_model', 'draw_vae_graphical_model', 'TAB10', 'plot_history', 'plot_reconstructions', 'plot_samples', 'plot_latent_scatter', 'latent_grid', 'plot_latent_manifold', 'interpolation_path', 'plot_interpolation', 'draw_cvae_graphical_model', 'draw_cvae_network', 'digit_grid', 'plot_digit_grid', 'restyle_grid', 'plot_restyle', 'plot_vae_vs_cvae', 'plot_collapse']
+__all__ = ['InlineFigure', 'image_grid', 'new_axes', 'show_grid', 'save_image_grid', 'latent_traversals', 'plot_traversals', 'draw_plate_model', 'draw_vae_graphical_model', 'TAB10', 'draw_vae_network', 'plot_snapshots', 'plot_history', 'plot_reconstructions', 'plot_samples', 'plot_latent_scatter', 'latent_grid', 'plot_latent_manifold', 'interpolation_path', 'plot_interpolation', 'draw_cvae_graphical_model', 'draw_cvae_network', 'digit_grid', 'plot_digit_grid', 'restyle_grid', 'plot_restyle', 'plot_vae_vs_cvae', 'plot_collapse']
 
 # %% ../nbs/00_plots.ipynb #6df6c1f4
 class InlineFigure(Figure):
@@ -177,6 +177,48 @@ def draw_vae_graphical_model(ax=None): # matplotlib axes to draw on; a new figur
     edges = [('z', 'x', False, 0.0, 'p(x|z)'), ('theta', 'z', False, 0.0, 'theta->z'), ('theta', 'x', False, 0.0, 'theta->x'),
              ('x', 'z', True, -0.6, 'q(z|x)'), ('phi', 'z', True, 0.0, 'phi->z')]
     return draw_plate_model(new_axes(ax, (4, 3.2)), nodes, edges, plate=(0.28, 0.05, 0.44, 0.85))
+
+# %% ../nbs/03_vae.ipynb #279fcdda
+#| echo: false
+from .checks import IMAGE_SHAPE, check_image_shape
+
+def draw_vae_network(ax=None,                # matplotlib axes to draw on; a new Figure when None
+                     image_shape=IMAGE_SHAPE, # (H, W, C) of the images, for the labels of x and the logits
+                    ):
+    "Draw the VAE's path: x → encoder → (mean, log_var) → z = mean + σ·ε → decoder → logits, with the KL to N(0, I)."
+    ax = new_axes(ax, (9, 2.4))
+    h, w, c = check_image_shape(image_shape)
+    size = f'{h}×{w}' + ('' if c == 1 else f'×{c}')
+    boxes = {'x': (0.05, 0.55, f'image $x$\n{size}', '0.85'), 'enc': (0.23, 0.55, 'encoder\n$Q(z|X)$', '#a9c9ef'),
+             'stats': (0.41, 0.55, 'mean,\nlog_var', 'w'), 'z': (0.59, 0.55, '$z$ = mean\n+ σ·ε', 'w'),
+             'dec': (0.77, 0.55, 'decoder\n$P(X|z)$', '#b6e3b6'), 'out': (0.95, 0.55, f'logits\n{size}', '0.85'),
+             'eps': (0.59, 0.13, 'ε ~ N(0, I)', '#f3f3f3'), 'prior': (0.41, 0.13, 'prior\nN(0, I)', '#e9b8d8')}
+    for k, (cx, cy, text, color) in boxes.items():
+        ax.add_patch(FancyBboxPatch((cx - 0.07, cy - 0.12), 0.14, 0.24, boxstyle='round,pad=0.005', fc=color, ec='k', gid=k))
+        ax.text(cx, cy, text, ha='center', va='center', fontsize=8.5)
+    def arrow(a, b, dashed=False):
+        (xa, ya, *_), (xb, yb, *_) = boxes[a], boxes[b]
+        ax.add_patch(FancyArrowPatch((xa, ya), (xb, yb), arrowstyle='-|>', mutation_scale=12, lw=1.2,
+                                     ls='--' if dashed else '-', shrinkA=24, shrinkB=24, color='k'))
+    for a, b in (('x', 'enc'), ('enc', 'stats'), ('stats', 'z'), ('eps', 'z'), ('z', 'dec'), ('dec', 'out')): arrow(a, b)
+    arrow('prior', 'stats', dashed=True)
+    ax.text(0.425, 0.33, 'KL', fontsize=8, color='0.3')
+    ax.text(0.62, 0.33, 'noise from outside:\ngradients reach the encoder', fontsize=7.5, color='0.3', va='center')
+    ax.set_xlim(-0.03, 1.03); ax.set_ylim(0, 0.75); ax.set_axis_off()
+    return ax
+
+# %% ../nbs/03_vae.ipynb #6eaaff4f
+def plot_snapshots(snapshots, # a `SampleSnapshots` after training, or its `images` dict: epoch → images
+                  ) -> Figure:
+    "One row per snapshot: the same prior draws decoded before training (epoch 0) and after each chosen epoch."
+    images = getattr(snapshots, 'images', snapshots)
+    if not images: raise ValueError("no snapshots: pass the SampleSnapshots callback to train_vae(callbacks=[...]) and train first")
+    ncol = len(next(iter(images.values())))
+    fig = InlineFigure(figsize=(ncol * 0.5 + 0.8, len(images) * 0.55 + 0.2), layout='constrained')
+    for ax, (epoch, x) in zip(np.atleast_1d(fig.subplots(len(images), 1)), sorted(images.items())):
+        show_grid(ax, x, ncol)
+        ax.text(-0.01, 0.5, 'untrained' if epoch == 0 else f'epoch {epoch}', transform=ax.transAxes, ha='right', va='center', fontsize=8)
+    return fig
 
 # %% ../nbs/03_vae.ipynb #1430e879
 def _history_dict(history): return history.history if hasattr(history, 'history') else dict(history)

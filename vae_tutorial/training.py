@@ -10,7 +10,7 @@ import numpy as np
 from .backend import keras, import_tensorflow
 
 # %% auto #0
-__all__ = ['VALIDATION_SEED', 'PRECISIONS', 'FLOAT32_LAYERS', 'STEPS_PER_EXECUTION', 'SPE_DISTRIBUTED', 'BINARIZE_IN_STEP', 'is_binary', 'TrainingDiverged', 'StopOnNaN', 'Replicas', 'data_parallel', 'with_precision', 'trainable_copy', 'auto_jit_compile', 'train_vae', 'MODELS', 'FIXED_SIZE', 'SAMPLE_IMAGE_PASSES', 'TrainConfig', 'likelihood_for', 'epochs_for', 'RunRecord', 'run']
+__all__ = ['VALIDATION_SEED', 'PRECISIONS', 'FLOAT32_LAYERS', 'STEPS_PER_EXECUTION', 'SPE_DISTRIBUTED', 'BINARIZE_IN_STEP', 'is_binary', 'TrainingDiverged', 'StopOnNaN', 'Replicas', 'data_parallel', 'with_precision', 'trainable_copy', 'auto_jit_compile', 'train_vae', 'SampleSnapshots', 'MODELS', 'FIXED_SIZE', 'SAMPLE_IMAGE_PASSES', 'TrainConfig', 'likelihood_for', 'epochs_for', 'RunRecord', 'run']
 
 # %% ../nbs/00_training.ipynb #30a9fdb7
 VALIDATION_SEED = 1   # the one fixed binarization of validation (and test) images, whatever the training seed
@@ -233,6 +233,33 @@ def train_vae(model,                 # a VAE (or CVAE) to train
     if guard.failed_at:
         raise TrainingDiverged(guard.message())   # what became NaN (a batch's loss, the validation loss, the weights), where
     return history
+
+# %% ../nbs/03_vae.ipynb #2105aba6
+class SampleSnapshots(keras.callbacks.Callback):
+    "A callback that decodes the same prior draws at the end of chosen epochs, to watch samples form while a model trains."
+    def __init__(self,
+                 n=12,         # images per snapshot
+                 epochs=None,  # the epochs (1-based) after which to decode; None: 1, 2, 4, 8, … and the last
+                 seed=0,       # seed of the fixed draws ε
+                ):
+        super().__init__()
+        self.n, self.seed = check_count(n, 'n'), seed
+        self.epochs = None if epochs is None else {check_count(e, 'epochs') for e in epochs}
+        self.images = {}       # epoch → decoded images (n, H, W, C); 0 is before training
+
+    def _decode(self):
+        m = self.model
+        y = np.arange(self.n) % m.num_classes if m.conditional else None   # a CVAE draws each class in turn
+        mean, log_var = m.prior_of(y, self.n)
+        return m.decode(mean + np.exp(0.5 * log_var) * self.eps, y)
+
+    def on_train_begin(self, logs=None):
+        self.eps = np.random.default_rng(self.seed).standard_normal((self.n, self.model.latent_dim)).astype(np.float32)
+        self.images = {0: self._decode()}
+
+    def on_epoch_end(self, epoch, logs=None):
+        e, last = epoch + 1, self.params.get('epochs')
+        if (e in self.epochs) if self.epochs is not None else (e & (e - 1) == 0 or e == last): self.images[e] = self._decode()
 
 # %% ../nbs/07_cli.ipynb #5b78012b
 import math, time, tempfile
