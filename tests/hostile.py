@@ -423,7 +423,8 @@ def signal_mid_write(sig):
     def call():
         out = TMP/'runs'/f'sig{sig}'/'run'
         before = old_run(out)
-        code = (f"import sys, time; sys.path.insert(0, {str(ROOT)!r}); sys.path.insert(0, {str(ROOT/'tests')!r})\n"
+        code = (f"import sys, time, signal; sys.path.insert(0, {str(ROOT)!r}); sys.path.insert(0, {str(ROOT/'tests')!r})\n"
+                "signal.signal(signal.SIGINT, signal.default_int_handler)\n"   # as in a terminal, even if the runner's shell ignores SIGINT (a background job)
                 f"from hostile_helpers import slow_write_run; slow_write_run({str(out)!r})\n")
         p = subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         t0 = time.time()
