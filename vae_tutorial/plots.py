@@ -182,6 +182,16 @@ def draw_vae_graphical_model(ax=None): # matplotlib axes to draw on; a new figur
 #| echo: false
 from .checks import IMAGE_SHAPE, check_image_shape
 
+def _draw_boxes(ax, boxes, arrows, half_height, shrink):
+    "Rounded boxes {key: (cx, cy, text, colour)} and arrows (from, to, dashed, rad) between their centres, on `ax`."
+    for k, (cx, cy, text, color) in boxes.items():
+        ax.add_patch(FancyBboxPatch((cx - 0.07, cy - half_height), 0.14, 2 * half_height, boxstyle='round,pad=0.005', fc=color, ec='k', gid=k))
+        ax.text(cx, cy, text, ha='center', va='center', fontsize=8.5)
+    for a, b, dashed, rad in arrows:
+        (xa, ya, *_), (xb, yb, *_) = boxes[a], boxes[b]
+        ax.add_patch(FancyArrowPatch((xa, ya), (xb, yb), arrowstyle='-|>', mutation_scale=12, lw=1.2, ls='--' if dashed else '-',
+                                     shrinkA=shrink, shrinkB=shrink, connectionstyle=f'arc3,rad={rad}', color='k'))
+
 def draw_vae_network(ax=None,                # matplotlib axes to draw on; a new Figure when None
                      image_shape=IMAGE_SHAPE, # (H, W, C) of the images, for the labels of x and the logits
                     ):
@@ -193,15 +203,8 @@ def draw_vae_network(ax=None,                # matplotlib axes to draw on; a new
              'stats': (0.41, 0.55, 'mean,\nlog_var', 'w'), 'z': (0.59, 0.55, '$z$ = mean\n+ σ·ε', 'w'),
              'dec': (0.77, 0.55, 'decoder\n$P(X|z)$', '#b6e3b6'), 'out': (0.95, 0.55, f'logits\n{size}', '0.85'),
              'eps': (0.59, 0.13, 'ε ~ N(0, I)', '#f3f3f3'), 'prior': (0.41, 0.13, 'prior\nN(0, I)', '#e9b8d8')}
-    for k, (cx, cy, text, color) in boxes.items():
-        ax.add_patch(FancyBboxPatch((cx - 0.07, cy - 0.12), 0.14, 0.24, boxstyle='round,pad=0.005', fc=color, ec='k', gid=k))
-        ax.text(cx, cy, text, ha='center', va='center', fontsize=8.5)
-    def arrow(a, b, dashed=False):
-        (xa, ya, *_), (xb, yb, *_) = boxes[a], boxes[b]
-        ax.add_patch(FancyArrowPatch((xa, ya), (xb, yb), arrowstyle='-|>', mutation_scale=12, lw=1.2,
-                                     ls='--' if dashed else '-', shrinkA=24, shrinkB=24, color='k'))
-    for a, b in (('x', 'enc'), ('enc', 'stats'), ('stats', 'z'), ('eps', 'z'), ('z', 'dec'), ('dec', 'out')): arrow(a, b)
-    arrow('prior', 'stats', dashed=True)
+    solid = [(a, b, False, 0.0) for a, b in (('x', 'enc'), ('enc', 'stats'), ('stats', 'z'), ('eps', 'z'), ('z', 'dec'), ('dec', 'out'))]
+    _draw_boxes(ax, boxes, solid + [('prior', 'stats', True, 0.0)], half_height=0.12, shrink=24)
     ax.text(0.425, 0.33, 'KL', fontsize=8, color='0.3')
     ax.text(0.62, 0.33, 'noise from outside:\ngradients reach the encoder', fontsize=7.5, color='0.3', va='center')
     ax.set_xlim(-0.03, 1.03); ax.set_ylim(0, 0.75); ax.set_axis_off()
@@ -381,16 +384,9 @@ def draw_cvae_network(ax=None,                # matplotlib axes to draw on; a ne
              'z': (0.61, 0.62, '$z$ = mean\n+ σ·ε', 'w'), 'dec': (0.78, 0.62, 'decoder\n$p_\\theta(x|z,y)$', '#b6e3b6'),
              'out': (0.95, 0.62, f'logits\n{size}', '0.85'), 'prior': (0.44, 0.18, 'prior net\n$p_\\theta(z|y)$', '#e9b8d8'),
              'y2': (0.78, 0.18, 'label $y$\none-hot (10)', '#f6d28b')}
-    for k, (cx, cy, text, color) in boxes.items():
-        ax.add_patch(FancyBboxPatch((cx - 0.07, cy - 0.11), 0.14, 0.22, boxstyle='round,pad=0.005', fc=color, ec='k', gid=k))
-        ax.text(cx, cy, text, ha='center', va='center', fontsize=8.5)
-    def arrow(a, b, dashed=False, rad=0.0):
-        (xa, ya, *_), (xb, yb, *_) = boxes[a], boxes[b]
-        ax.add_patch(FancyArrowPatch((xa, ya), (xb, yb), arrowstyle='-|>', mutation_scale=12, lw=1.2, ls='--' if dashed else '-',
-                                     shrinkA=26, shrinkB=26, connectionstyle=f'arc3,rad={rad}', color='k'))
-    for a, b in (('x', 'enc'), ('y', 'enc'), ('enc', 'stats'), ('stats', 'z'), ('z', 'dec'), ('dec', 'out'), ('y', 'prior'), ('y2', 'dec')):
-        arrow(a, b)
-    arrow('prior', 'stats', dashed=True)
+    solid = [(a, b, False, 0.0) for a, b in (('x', 'enc'), ('y', 'enc'), ('enc', 'stats'), ('stats', 'z'), ('z', 'dec'),
+                                              ('dec', 'out'), ('y', 'prior'), ('y2', 'dec'))]
+    _draw_boxes(ax, boxes, solid + [('prior', 'stats', True, 0.0)], half_height=0.11, shrink=26)
     ax.text(0.455, 0.40, 'KL', fontsize=8, color='0.3')
     ax.set_xlim(-0.03, 1.03); ax.set_ylim(0, 0.8); ax.set_axis_off()
     return ax
