@@ -47,6 +47,7 @@ def import_tensorflow():
     "Import and return TensorFlow with its C++ start-up messages silenced (and the CPU split as `use_cpu_devices` asked); errors still raise."
     if 'tensorflow' in sys.modules: return sys.modules['tensorflow']
     os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+    if os.environ.get('IN_TEST'): os.environ.setdefault('TF_NUM_INTRAOP_THREADS', '1')   # nbdev_test runs a notebook per core: a thread each
     with silenced_stderr():
         import tensorflow as tf
         _split_cpu(tf, cpu_devices_asked())   # logical devices can only be set up before first use
