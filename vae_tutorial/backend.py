@@ -47,7 +47,8 @@ def import_tensorflow():
     "Import and return TensorFlow with its C++ start-up messages silenced (and the CPU split as `use_cpu_devices` asked); errors still raise."
     if 'tensorflow' in sys.modules: return sys.modules['tensorflow']
     os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-    if os.environ.get('IN_TEST'): os.environ.setdefault('TF_NUM_INTRAOP_THREADS', '1')   # nbdev_test runs a notebook per core: a thread each
+    if os.environ.get('IN_TEST'):          # nbdev_test runs a notebook per core: one thread each, not two fighting over a core
+        for pool in ('TF_NUM_INTRAOP_THREADS', 'TF_NUM_INTEROP_THREADS'): os.environ.setdefault(pool, '1')
     with silenced_stderr():
         import tensorflow as tf
         _split_cpu(tf, cpu_devices_asked())   # logical devices can only be set up before first use
