@@ -3,13 +3,14 @@
 A script run as `python benchmarks/NAME.py` has `benchmarks/` first on `sys.path`, from any current directory, so
 `from common import ...` finds this file.
 """
-import json, os, platform, subprocess, time
+import functools, json, os, platform, subprocess, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+@functools.cache
 def commit() -> str:
-    "Short commit of this checkout, '+dirty' if tracked files have uncommitted changes; 'unknown' without git."
+    "Short commit of this checkout, '+dirty' if tracked files have uncommitted changes; 'unknown' without git. Read once: a run reports the commit it started from."
     git = lambda *a: subprocess.run(['git', *a], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
     try: c = git('rev-parse', '--short', 'HEAD'); dirty = git('status', '--porcelain', '-uno')
     except (OSError, subprocess.SubprocessError): return 'unknown'
