@@ -1,6 +1,7 @@
 """Wall-clock to a test −ELBO of 100 nats: keras-io's VAE recipe against `vae_tutorial_train`'s conv recipe, 16-D latent, full MNIST.
 
     python benchmarks/time_to_quality.py [--target 100] [--max_epochs 12] [--same_arch]
+    python benchmarks/time_to_quality.py --summarize results/time_to_quality.txt   # the table again, from a saved run
 
 Images per second (keras_io_race.py) say how fast a step is; this says how soon a model is good. The contenders
 train one after the other in one process (run it on a quiet machine: the load average at start and end is
@@ -18,7 +19,7 @@ towards the clock, not the evaluations. A contender stops when it reaches the ta
   to separate the recipe's training loop from its network.
 """
 from __future__ import annotations
-import argparse, os, time, warnings
+import argparse, json, os, time, warnings
 
 import numpy as np
 
@@ -77,6 +78,29 @@ def train_ours(x, latent_dim, epochs, clock_for, hidden=None):
     return clock
 
 
+def first_at(curve, level):
+    "(epoch, seconds) of the first point of `curve` [(epoch, seconds, −ELBO), …] at or below `level`, else None."
+    return next(((e, t) for e, t, v in curve if v <= level), None)
+
+def report(curve, target):
+    "The table of a run's curves {recipe: [(epoch, training seconds, test −ELBO), …]}: time to `target`, and to each other's best."
+    print(f"\n| recipe | epochs to ≤ {target:g} nats | training seconds to ≤ {target:g} nats | s per epoch | best test −ELBO |")
+    print('|---|---:|---:|---:|---:|')
+    for k, c in curve.items():
+        got, (e_last, t_last, _) = first_at(c, target), c[-1]
+        print(f"| {k} | {got[0] if got else f'> {e_last}'} | {f'{got[1]:.0f}' if got else f'> {t_last:.0f}'} | "
+              f"{t_last / e_last:.1f} | {min(v for *_, v in c):.1f} |")
+    io, ours = curve.get('keras-io recipe'), curve.get('vae_tutorial (train_vae defaults, conv)')
+    if not (io and ours): return
+    a, b = first_at(io, target), first_at(ours, target)
+    if a and b: print(f"\nkeras-io / vae_tutorial time to {target:g} nats: {a[1] / b[1]:.2f}× (above 1: ours is sooner)")
+    elif b: print(f"\nkeras-io's recipe did not reach {target:g} nats in {io[-1][0]} epochs ({io[-1][1]:.0f} s of training); ours did in {b[1]:.0f} s")
+    best_io = min(v for *_, v in io)
+    c = first_at(ours, best_io)
+    if c: print(f"keras-io's best, {best_io:.1f} nats after {first_at(io, best_io)[1]:.0f} s: ours reached it after {c[1]:.0f} s "
+                f"(epoch {c[0]}), {first_at(io, best_io)[1] / c[1]:.1f}× sooner")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--target', type=float, default=100.0, help='test −ELBO to reach, nats per image (default 100)')
@@ -84,7 +108,12 @@ def main(argv=None):
     p.add_argument('--latent_dim', type=int, default=16)
     p.add_argument('--limit', type=int, default=0, help='train on the first N training images (0: all; for a quick try)')
     p.add_argument('--same_arch', action='store_true', help="also train_vae on keras-io's architecture")
+    p.add_argument('--summarize', metavar='FILE', help="print the table again from a saved run's output (its JSON line); trains nothing")
     args = p.parse_args(argv)
+    if args.summarize:
+        r = next(json.loads(l) for l in reversed(open(args.summarize, encoding='utf-8').read().splitlines()) if l.startswith('{'))
+        print(f"(the table of the run of {r['date']}, {r['commit']}, from its recorded curves)"); report(r['curves'], r['target_nats'])
+        return
     started = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
@@ -105,17 +134,7 @@ def main(argv=None):
         clocks[name] = train(lambda neg_elbo: QualityClock(neg_elbo, x_test, args.target, name))
     curve = {k: c.curve for k, c in clocks.items()}
     reached = {k: c.reached for k, c in clocks.items()}
-    print(f"\n| recipe | epochs to ≤ {args.target:g} nats | training seconds to ≤ {args.target:g} nats | s per epoch | last test −ELBO |")
-    print('|---|---:|---:|---:|---:|')
-    for k in contenders:
-        e_last, t_last, v_last = curve[k][-1]
-        got = reached[k]
-        print(f"| {k} | {got[0] if got else f'> {e_last}'} | {f'{got[1]:.0f}' if got else f'> {t_last:.0f}'} | "
-              f"{t_last / e_last:.1f} | {v_last:.1f} |")
-    io, ours = reached['keras-io recipe'], reached['vae_tutorial (train_vae defaults, conv)']
-    if io and ours: print(f"\nkeras-io / vae_tutorial time to {args.target:g} nats: {io[1] / ours[1]:.2f}× (above 1: ours is sooner)")
-    elif ours: print(f"\nkeras-io's recipe did not reach {args.target:g} nats in {args.max_epochs} epochs ({curve['keras-io recipe'][-1][1]:.0f} s); "
-                     f"ours did in {ours[1]:.0f} s")
+    report(curve, args.target)
     if hasattr(os, 'getloadavg'): print(f"load average at the end {os.getloadavg()[0]:.2f} (other processes count too)")
     print(f"total run time {time.perf_counter() - started:.0f} s")
     result_line({'date': utc_now(), 'commit': commit(), 'target_nats': args.target, 'train_images': len(x),
