@@ -277,6 +277,25 @@ def result_rows() -> list:
                     f"**{n['sum']:.0f} s** for all {len(n['per_notebook'])} notebooks one at a time"
                     + (f"; {n['suite_n_workers_2']:.0f} s as CI runs them" if 'suite_n_workers_2' in n else '')
                     + f"; slowest {slowest[0]} {slowest[1]:.0f} s", run_label(n.get('date'), n.get('commit'))))
+    r = last_json('keras_io_race.txt')
+    if r:
+        floor = r['rates'].get('compute floor (one resident batch, compiled step)')
+        out.append(("keras-io's VAE recipe against `train_vae`'s defaults (conv, keras-io's network, batch 128)",
+                    f"**{r['ratio']:.2f}×** ({r['rates']['train_vae defaults']:,} vs {r['keras_io_images_per_s']:,} images/s)"
+                    + (f"; the compiled step alone on a resident batch: {floor / r['keras_io_images_per_s']:.2f}×" if floor else '')
+                    + (f"; dense VAE at {r['dense_fraction_of_peak']:.0%} of the {r['matmul_peak_gflops']} GFLOP/s matmul peak"
+                       if 'dense_fraction_of_peak' in r else ''), run_label(r['date'], r['commit'])))
+    q = last_json('time_to_quality.txt')
+    if q:
+        ours, io = q['curves']['vae_tutorial (train_vae defaults, conv)'], q['curves']['keras-io recipe']
+        got = q['reached']['vae_tutorial (train_vae defaults, conv)']
+        io_got = q['reached']['keras-io recipe']
+        out.append((f"Time to a test −ELBO of {q['target_nats']:g} nats (conv, 16-D latent, full MNIST)",
+                    (f"**{got['seconds']:.0f} s** ({got['epochs']} epochs) with `vae_tutorial_train`'s conv recipe" if got else
+                     f"not reached by `vae_tutorial_train`'s conv recipe in {ours[-1][0]} epochs")
+                    + (f"; keras-io's recipe {io_got['seconds']:.0f} s" if io_got else
+                       f"; keras-io's recipe: not in {io[-1][0]} epochs ({io[-1][1]:.0f} s; best {min(v for *_, v in io):.1f} nats)"),
+                    run_label(q['date'], q['commit'])))
     c = last_json('cvae_accuracy.txt')
     if c and 'rows' in c:       # a run over latent sizes: the lowest accuracy of `generate`, and of drawing z from the prior
         low = lambda k: min(c['rows'], key=lambda r: r[k])
