@@ -5,17 +5,18 @@
     python benchmarks/notebook_times.py --ci       # only the two passes CI runs: full data, then offline with the sample
 
 The target is that CI's two passes (with `VAE_TUTORIAL_DATA`, then offline with the bundled sample, each
-`nbdev_test --n_workers 2`) stay under 5 minutes together on these 2-core machines. As in `.ci/run`, the offline
-pass leaves out the notebooks that read no data set (`tools/data_free.py`), which the first pass already ran. Sequential times add up the
+`tools/nbdev_test_balanced.py`: two halves of equal recorded cost at once) stay under 5 minutes together on these
+2-core machines. As in `.ci/run`, the offline pass leaves out the notebooks that read no data set
+(`tools/data_free.py`), which the first pass already ran. Sequential times add up the
 cost of each notebook alone; CI runs two at a time, so its wall time is shorter than the sum.
 """
 import os, re, sys, time, argparse, subprocess
 from common import ROOT, commit, header, machine, result_line, utc_now
 TARGET_S = 300
 
-def run(args, env=None):
+def run(args, env=None, command=('nbdev_test',)):
     t = time.perf_counter()
-    r = subprocess.run(['nbdev_test', *args], cwd=ROOT, capture_output=True, text=True, env=env)
+    r = subprocess.run([*command, *args], cwd=ROOT, capture_output=True, text=True, env=env)
     ok = r.returncode == 0 and 'Tests Failed' not in r.stdout + r.stderr
     if not ok: print('\n'.join((r.stdout + r.stderr).splitlines()[-25:]), file=sys.stderr)   # what failed
     run.output = r.stdout + r.stderr
@@ -26,10 +27,10 @@ def ci_passes() -> dict:
     offline = {k: v for k, v in os.environ.items() if k != 'VAE_TUTORIAL_DATA'} | {'VAE_TUTORIAL_OFFLINE': '1'}
     passes = ({'full data': None} if os.environ.get('VAE_TUTORIAL_DATA') else {}) | {'offline sample': offline}
     data_free = subprocess.run([sys.executable, str(ROOT / 'tools' / 'data_free.py')], capture_output=True, text=True).stdout.split()
-    skip = f"^([_.]|({'|'.join(n[:-len('.ipynb')] for n in data_free)})\\.ipynb$)" if data_free and len(passes) == 2 else '^[_.]'
     out = {}
-    for name, env in passes.items():   # as .ci/run: a notebook that reads no data set runs in the full-data pass only
-        s, ok = run(['--n_workers', '2', '--timing', *(['--skip_file_re', skip] if env is not None else [])], env=env)
+    for name, env in passes.items():   # as .ci/run: two balanced halves at once; a notebook that reads no data set runs in the full-data pass only
+        skip = data_free if env is not None and len(passes) == 2 else []
+        s, ok = run([str(ROOT / 'tools' / 'nbdev_test_balanced.py'), '--skip', *skip], env=env, command=[sys.executable])
         per = {m[1]: int(m[2]) for m in re.finditer(r'^(\S+\.ipynb): (\d+) secs$', run.output, flags=re.M)}
         out[name] = (s, ok, per)
         print(f"  {name}: {s:.0f} s, {'passed' if ok else 'FAILED'}; slowest: "
