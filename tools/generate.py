@@ -268,7 +268,7 @@ def result_rows() -> list:
     if n and 'ci_total' in n:   # a --ci run: CI's two passes
         passes = ' + '.join(f"{k} {v:.0f} s" for k, v in n['ci_passes'].items())
         slowest = max(((nb, s, k) for k, per in n['per_notebook_by_pass'].items() for nb, s in per.items()), key=lambda t: t[1])
-        out.append(("Notebook tests as CI runs them (`nbdev_test --n_workers 2`, quick mode, both data paths)",
+        out.append(("Notebook tests as CI runs them (`nbdev_test` in two balanced halves, quick mode, both data paths)",
                     f"**{n['ci_total']:.0f} s** ({passes}; budget 300 s); slowest {slowest[0]} {slowest[1]} s ({slowest[2]})",
                     run_label(n.get('date'), n.get('commit'))))
     elif n:
