@@ -82,18 +82,22 @@ class KerasIOVAE(keras.Model):
         self.total_loss_tracker.update_state(total_loss)
         return {'loss': self.total_loss_tracker.result()}
 
+def keras_io_neg_elbo(model):
+    "The Bernoulli −ELBO of binarized images under keras-io's model, from its sigmoid output: the same quantity as ours."
+    def neg_elbo(xb):
+        mean, log_var, z = model.encoder.predict(xb, batch_size=1000, verbose=0)
+        p = np.clip(model.decoder.predict(z, batch_size=1000, verbose=0), 1e-7, 1 - 1e-7)
+        rec = -(xb * np.log(p) + (1 - xb) * np.log(1 - p)).sum(axis=(1, 2, 3))
+        return float(np.mean(rec + np.asarray(kl_to_standard_normal(mean, log_var))))
+    return neg_elbo
+
 def keras_io_runner(x, warm):
     keras.utils.set_random_seed(0)
     model = KerasIOVAE(*keras_io_networks())
     model.compile(optimizer=keras.optimizers.Adam())
     model.fit(warm, epochs=1, batch_size=BATCH, verbose=0)
     def one_pass(): model.fit(x, epochs=1, batch_size=BATCH, verbose=0)
-    def neg_elbo(xb):                       # the same Bernoulli −ELBO as ours, from its sigmoid output
-        mean, log_var, z = model.encoder.predict(xb, batch_size=1000, verbose=0)
-        p = np.clip(model.decoder.predict(z, batch_size=1000, verbose=0), 1e-7, 1 - 1e-7)
-        rec = -(xb * np.log(p) + (1 - xb) * np.log(1 - p)).sum(axis=(1, 2, 3))
-        return float(np.mean(rec + np.asarray(kl_to_standard_normal(mean, log_var))))
-    return one_pass, neg_elbo
+    return one_pass, keras_io_neg_elbo(model)
 
 
 # ---- the package: train_vae, with one lever changed at a time ---------------------------------------------------

@@ -30,7 +30,7 @@ from vae_tutorial.backend import keras
 from vae_tutorial.training import train_vae, VALIDATION_SEED
 from vae_tutorial.models import make_vae
 from vae_tutorial.data import binarize, load_mnist
-from keras_io_race import KerasIOVAE, keras_io_networks, BATCH, TEST_IMAGES
+from keras_io_race import KerasIOVAE, keras_io_networks, keras_io_neg_elbo, BATCH, TEST_IMAGES
 
 
 class QualityClock(keras.callbacks.Callback):
@@ -46,16 +46,6 @@ class QualityClock(keras.callbacks.Callback):
         print(f"  {self.name}: epoch {epoch + 1}, {v:.1f} nats after {self.seconds:.0f} s of training", flush=True)
         if v <= self.target and self.reached is None:
             self.reached = (epoch + 1, self.seconds); self.model.stop_training = True
-
-def keras_io_neg_elbo(model):
-    "Bernoulli −ELBO of binarized images under keras-io's model, from its sigmoid output: the same quantity as ours."
-    def neg_elbo(xb):
-        mean, log_var, z = model.encoder.predict(xb, batch_size=1000, verbose=0)
-        p = np.clip(model.decoder.predict(z, batch_size=1000, verbose=0), 1e-7, 1 - 1e-7)
-        rec = -(xb * np.log(p) + (1 - xb) * np.log(1 - p)).sum(axis=(1, 2, 3))
-        kl = 0.5 * (np.square(mean) + np.exp(log_var) - 1 - log_var).sum(axis=1)
-        return float(np.mean(rec + kl))
-    return neg_elbo
 
 def train_keras_io(x, latent_dim, epochs, clock_for):
     "keras-io's recipe with a `latent_dim`-D latent, until the clock's target or `epochs`."
