@@ -5,7 +5,8 @@
     python tools/generate.py api [--check]                # nbs/api.qmd from vae_tutorial/_modidx.py
     python tools/generate.py results [--check] [FILE...]  # the table of benchmarks/results/ into FILEs (default:
                                                           # benchmarks/README.md, nbs/index.ipynb, nbs/05_evaluation.ipynb)
-    python tools/generate.py all [--check]                # results, then readme (it shows the table), then api
+    python tools/generate.py fold [--check]               # notebooks: JupyterLab collapses what the docs site hides
+    python tools/generate.py all [--check]                # results, fold, then readme (it shows the table), then api
 
 A target is rewritten (atomically) only when its text changes. With `--check` nothing is written: each stale target
 is named, and the exit status is 1 if any was. Runs from any directory.
@@ -17,6 +18,11 @@ api: every public name per module, one line each, linked to its docs. The module
   from `vae_tutorial/_modidx.py` (written by `nbdev_export`); the modules come in reading order (by the notebook
   each is exported from, then by where in that notebook); the descriptions are each module's and object's own
   docstring (first line). Names starting with `_` are skipped.
+fold: a reader in JupyterLab sees what a reader of the docs site sees. A code cell whose source the site hides
+  (`#| export`, `#| exporti`, `#| default_exp`, `#| echo: false`, `#| code-fold: true`) gets its input collapsed
+  (cell metadata `jupyter.source_hidden`); a cell the site leaves out (`#| hide`, `#| include: false`) gets its
+  input and its outputs collapsed. One click opens them. Every other cell is shown. settings.ini keeps the
+  `jupyter` cell metadata through `nbdev_clean` (`allowed_cell_metadata_keys`).
 results: each benchmark script ends its output with one JSON line; a recorded run is that output saved under
   `benchmarks/results/`. The table replaces what stands between `<!-- results:start -->` and `<!-- results:end -->`
   (in a notebook, in the markdown cell holding them).
@@ -296,6 +302,13 @@ def result_rows() -> list:
                     + (f"; keras-io's recipe {io_got['seconds']:.0f} s" if io_got else
                        f"; keras-io's recipe: not in {io[-1][0]} epochs ({io[-1][1]:.0f} s; best {min(v for *_, v in io):.1f} nats)"),
                     run_label(q['date'], q['commit'])))
+    rp = last_json('reading_path.txt')
+    if rp:
+        t = rp['total']
+        out.append(("Reading path through the tutorial (01–06; 200 words and 20 code lines a minute)",
+                    f"**{rp['hours']:.2f} h** in view ({t['words']:,} words, {t['code_in_view']:,} code lines, {t['show_docs']} signatures; "
+                    f"target ≤ 2.5 h); {rp['hours_all_open']:.2f} h with every collapsed cell opened",
+                    run_label(rp['date'], rp['commit'])))
     c = last_json('cvae_accuracy.txt')
     if c and 'rows' in c:       # a run over latent sizes: the lowest accuracy of `generate`, and of drawing z from the prior
         low = lambda k: min(c['rows'], key=lambda r: r[k])
@@ -336,9 +349,44 @@ def render_results(files=None) -> dict:
     return out
 
 
+# ---- fold -----------------------------------------------------------------------------------------------------------
+
+SOURCE_HIDDEN = {'export', 'exporti', 'default_exp', 'echo: false', 'code-fold: true'}   # the site shows no source
+LEFT_OUT = {'hide', 'include: false'}                                                   # the site shows nothing
+
+def directives(src: str) -> set:
+    "The cell's leading `#|` lines, as 'name' or 'option: value' (module names after export dropped)."
+    out = set()
+    for line in src.splitlines():
+        if not line.startswith('#|'): break
+        d = line[2:].strip()
+        if ':' in d: k, v = d.split(':', 1); out.add(f'{k.strip()}: {v.strip()}')
+        elif d: out.add(d.split()[0])
+    return out
+
+def folded(cell: dict) -> dict:
+    "The `jupyter` cell metadata that collapses what the docs site hides ({} for a cell it shows)."
+    if cell['cell_type'] != 'code': return {}
+    d = directives(''.join(cell['source']))
+    if d & LEFT_OUT: return {'outputs_hidden': True, 'source_hidden': True}
+    return {'source_hidden': True} if d & SOURCE_HIDDEN else {}
+
+def render_fold() -> dict:
+    "{notebook: its text with each code cell's input (and outputs) collapsed as the docs site hides them}."
+    out = {}
+    for path in sorted((ROOT/'nbs').glob('*.ipynb')):
+        nb = json.loads(path.read_text(encoding='utf-8'))
+        for c in nb['cells']:
+            md, want = c.setdefault('metadata', {}), folded(c)
+            if want: md['jupyter'] = want
+            else: md.pop('jupyter', None)
+        out[path] = json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + '\n'   # as nbdev_clean writes
+    return out
+
+
 # ---- command line ---------------------------------------------------------------------------------------------------
 
-TARGETS = {'results': render_results, 'readme': render_readme, 'api': render_api}   # the order `all` runs them in
+TARGETS = {'results': render_results, 'fold': render_fold, 'readme': render_readme, 'api': render_api}   # the order `all` runs them in
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=__doc__.split('\n\n', 1)[1],
