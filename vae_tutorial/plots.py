@@ -179,7 +179,6 @@ def draw_vae_graphical_model(ax=None): # matplotlib axes to draw on; a new figur
     return draw_plate_model(new_axes(ax, (4, 3.2)), nodes, edges, plate=(0.28, 0.05, 0.44, 0.85))
 
 # %% ../nbs/03_vae.ipynb #279fcdda
-#| echo: false
 from .checks import IMAGE_SHAPE, check_image_shape
 
 def _draw_boxes(ax, boxes, arrows, half_height, shrink):
