@@ -47,6 +47,11 @@ def _load_cached(path, shape):
         raise ValueError(f"the classifier cached at {path} takes images {got}, not {tuple(shape)}; pass another path=")
     return clf, None
 
+def _home_short(path) -> str:
+    "`path` as a user would type it, with the home folder as ~ (so printed messages do not spell out the home folder)."
+    home, path = Path.home(), Path(path)
+    return str('~' / path.relative_to(home)) if path.is_relative_to(home) else str(path)
+
 def get_classifier(x=None,        # training images; None: MNIST train
                    y=None,        # their integer labels
                    path=None,     # cache file (.keras); None: `default_classifier_path` of the images' shape
@@ -61,8 +66,8 @@ def get_classifier(x=None,        # training images; None: MNIST train
     path = Path(path).expanduser() if path is not None else default_classifier_path(shape)
     if path.exists():
         clf, why = _load_cached(path, shape)
-        if clf is not None: say(f"loaded the classifier cached at {path}"); return clf
-        say(f"the classifier cached at {path} {why}: training a new one in its place")
+        if clf is not None: say(f"loaded the classifier cached at {_home_short(path)}"); return clf
+        say(f"the classifier cached at {_home_short(path)} {why}: training a new one in its place")
     if x is None:
         x, y = load_mnist().train
         x = check_images(x, 'classifier training images')
