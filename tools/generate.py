@@ -252,6 +252,15 @@ def run_label(date, commit) -> str:
     commit = re.sub(r'\+dirty$', ' with uncommitted edits', commit or '')
     return f"{(date or '')[:10]}, {commit}".strip(', ')
 
+SAME_ARCH = "train_vae defaults, keras-io's network"
+
+def same_arch(q: dict) -> str:
+    "The time_to_quality row's clause for `--same_arch` (train_vae on keras-io's network), '' if the run had none."
+    if SAME_ARCH not in q['curves']: return ''
+    got, c = q['reached'][SAME_ARCH], q['curves'][SAME_ARCH]
+    return (f"; `train_vae` on keras-io's network {got['seconds']:.0f} s ({got['epochs']} epochs)" if got else
+            f"; `train_vae` on keras-io's network: not in {c[-1][0]} epochs (best {min(v for *_, v in c):.1f} nats)")
+
 def result_rows() -> list:
     out = []
     for name in ('density_vae.txt', 'density_iwae.txt'):
@@ -300,7 +309,8 @@ def result_rows() -> list:
                     (f"**{got['seconds']:.0f} s** ({got['epochs']} epochs) with `vae_tutorial_train`'s conv recipe" if got else
                      f"not reached by `vae_tutorial_train`'s conv recipe in {ours[-1][0]} epochs")
                     + (f"; keras-io's recipe {io_got['seconds']:.0f} s" if io_got else
-                       f"; keras-io's recipe: not in {io[-1][0]} epochs ({io[-1][1]:.0f} s; best {min(v for *_, v in io):.1f} nats)"),
+                       f"; keras-io's recipe: not in {io[-1][0]} epochs ({io[-1][1]:.0f} s; best {min(v for *_, v in io):.1f} nats)")
+                    + same_arch(q),
                     run_label(q['date'], q['commit'])))
     rp = last_json('reading_path.txt')
     if rp:
