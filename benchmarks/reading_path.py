@@ -45,13 +45,19 @@ def measure(nb: dict) -> dict:
 def read(name: str, rev: str | None) -> dict:
     path = f'nbs/{name}.ipynb'
     if rev is None: return json.loads((ROOT/path).read_text(encoding='utf-8'))
-    return json.loads(subprocess.run(['git', 'show', f'{rev}:{path}'], cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+    r = subprocess.run(['git', 'show', f'{rev}:{path}'], cwd=ROOT, capture_output=True, text=True)
+    if r.returncode: sys.exit(f"reading_path.py: error: {path} is not in commit {rev}; give a later commit")
+    return json.loads(r.stdout)
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--rev', help='measure the notebooks as committed at this revision (default: the working tree)')
     a = p.parse_args()
-    rev = subprocess.run(['git', 'rev-parse', '--short', a.rev], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip() if a.rev else None
+    rev = None
+    if a.rev:
+        r = subprocess.run(['git', 'rev-parse', '--short', '--verify', '--quiet', f'{a.rev}^{{commit}}'], cwd=ROOT, capture_output=True, text=True)
+        if r.returncode: p.error(f"--rev {a.rev}: not a commit of this checkout; give a commit, branch or tag (git log --oneline lists them)")
+        rev = r.stdout.strip()
     header("Reading path through the tutorial, vae_tutorial benchmarks/reading_path.py",
            date=utc_now(), commit=rev or commit(), speed=f"{WORDS_PER_MIN} words/min, {LINES_PER_MIN} code lines/min")
     rows = {n: measure(read(n, rev)) for n in TUTORIAL}
