@@ -462,8 +462,8 @@ def main(argv=None):
     if (clash := [n for n in names if n in old]) and not a.overwrite:
         p.error(f"{out.name}/ already has {', '.join(clash)}: add --overwrite to replace them, or choose another --out")
     judges, models = {}, dict(old)
-    for n in [j for j in ('mnist_classifier', 'sprites_judge') if j not in names and j in old]:
-        judges[n] = load_pretrained(n, out).model   # the CVAEs are judged by the judge the folder already has
+    for n in [j for j in ('mnist_classifier', 'sprites_judge') if j not in names]:   # the judge the folder has, else the shipped one
+        if n in old or n in read_manifest(): judges[n] = load_pretrained(n, out if n in old else None).model
     for n in names:
         models[n] = ship(n, out, judges)
         write_manifest(out, models)   # after each model, so that an interruption keeps what is done
