@@ -19,11 +19,11 @@ from .evaluate import evaluate_nll
 from .sprites import make_sprites, make_shapes_folder
 
 # %% auto #0
-__all__ = ['WEIGHTS_DIR', 'RECIPES', 'DATASETS', 'INT8_MIN_SIZE', 'TOLERANCE', 'weights_dir', 'Recipe', 'recipe', 'recipe_source',
-           'mnist_classifier', 'sprites_judge', 'vae_dense_2d', 'ae_dense_2d', 'vae_conv_16d', 'vae_dense_16d',
-           'vae_dense_16d_beta8', 'cvae_dense_16d_standard', 'cvae_dense_16d_learned', 'cvae_dense_2d_learned',
-           'density_vae', 'density_iwae5', 'sprites_vae', 'sprites_cb_vae', 'sprites_cvae', 'sprites_beta4_vae',
-           'shapes_cvae', 'PretrainedError', 'read_manifest', 'round_weights', 'save_weights', 'load_weights',
+__all__ = ['WEIGHTS_DIR', 'RECIPES', 'DATASETS', 'INT8_MIN_SIZE', 'TOLERANCE', 'weights_dir', 'Recipe', 'PretrainedError',
+           'recipe', 'recipe_source', 'mnist_classifier', 'sprites_judge', 'vae_dense_2d', 'ae_dense_2d',
+           'vae_conv_16d', 'vae_dense_16d', 'vae_dense_16d_beta8', 'cvae_dense_16d_standard', 'cvae_dense_16d_learned',
+           'cvae_dense_2d_learned', 'density_vae', 'density_iwae5', 'sprites_vae', 'sprites_cb_vae', 'sprites_cvae',
+           'sprites_beta4_vae', 'shapes_cvae', 'read_manifest', 'round_weights', 'save_weights', 'load_weights',
            'Pretrained', 'load_pretrained', 'recipe_data', 'train_recipe', 'pretrained', 'within_tolerance',
            'check_data', 'model_loss', 'score', 'ship', 'write_manifest', 'compare', 'verify', 'main']
 
@@ -44,6 +44,14 @@ class Recipe:
     notebooks: tuple   # the notebooks that load it
     what: str          # one line for people
     train: object      # fn(data, epochs) -> (model, history dict, extras dict)
+
+class PretrainedError(ValueError):
+    "A shipped model cannot be used: unknown name, missing or damaged file. The message says what to do."
+
+def _recipe(name) -> Recipe:
+    "The recipe called `name`, or a one-line `PretrainedError` listing the names."
+    if name not in RECIPES: raise PretrainedError(f"no pretrained model is called {name!r}; the names are: {', '.join(RECIPES)}")
+    return RECIPES[name]
 
 RECIPES = {}   # name -> Recipe, in training order (the judges first: the CVAEs' scores need them)
 
@@ -190,14 +198,6 @@ def shapes_cvae(data, epochs):
     return model, _fit(model, data, epochs, batch_size=32), {}
 
 # %% ../nbs/00_pretrained.ipynb #8dfbed81
-class PretrainedError(ValueError):
-    "A shipped model cannot be used: unknown name, missing or damaged file. The message says what to do."
-
-def _recipe(name) -> Recipe:
-    "The recipe called `name`, or a one-line `PretrainedError` listing the names."
-    if name not in RECIPES: raise PretrainedError(f"no pretrained model is called {name!r}; the names are: {', '.join(RECIPES)}")
-    return RECIPES[name]
-
 def _retrain_hint(name): return f"reinstall vae_tutorial, or retrain it: python -m vae_tutorial.pretrained {name} --out DIR"
 
 def read_manifest(folder=None) -> dict:
