@@ -337,7 +337,8 @@ def pretrained(name,            # a key of `RECIPES`, e.g. 'vae_dense_2d'
     r = _recipe(name)
     if retrain:
         run = train_recipe(name, epochs, subset, data)
-        what = f"trained {name} here: {r.what}, {epochs or r.epochs} epochs in {run.seconds:.0f} s"
+        n = epochs or r.epochs
+        what = f"trained {name} here: {r.what}, {n} epoch{'s' * (n != 1)} in {run.seconds:.0f} s"
     else:
         run = load_pretrained(name)
         what = f"loaded the shipped {name}: {r.what}, {r.epochs} epochs ({run.seconds / 60:.1f} min to train on a 2-core CPU)"
