@@ -4,14 +4,17 @@
 
 # %% ../nbs/00_sprites.ipynb #87c76943
 from __future__ import annotations
+from pathlib import Path
 from typing import NamedTuple
 import numpy as np
 from .checks import check_choice, check_count
 from .data import ImageData, Split
+from PIL import Image, ImageDraw
 
 # %% auto #0
-__all__ = ['SPRITE_SHAPES', 'SPRITE_COLOURS', 'SPRITE_SCALES', 'SPRITE_MARGIN', 'SPRITE_FACTORS', 'SPRITE_LABELS', 'Factor',
-           'draw_sprites', 'sample_sprite_factors', 'make_sprites', 'discretize', 'mutual_information_gap']
+__all__ = ['SPRITE_SHAPES', 'SPRITE_COLOURS', 'SPRITE_SCALES', 'SPRITE_MARGIN', 'SPRITE_FACTORS', 'SPRITE_LABELS',
+           'SHAPE_CLASSES', 'Factor', 'draw_sprites', 'sample_sprite_factors', 'make_sprites', 'discretize',
+           'mutual_information_gap', 'draw_shape', 'make_shapes_folder']
 
 # %% ../nbs/00_sprites.ipynb #b2139674
 class Factor(NamedTuple):
@@ -216,3 +219,35 @@ def mutual_information_gap(codes,    # latent codes (n, latent_dim), e.g. the en
     return {'mig': float(gaps.mean()), 'per_factor': dict(zip(names, gaps.tolist())), 'mi': mi,
             'normalized_mi': normalized, 'entropy': dict(zip(names, entropy.tolist())),
             'best_dim': dict(zip(names, normalized.argmax(0).tolist()))}
+
+# %% ../nbs/00_sprites.ipynb #fa48077a
+SHAPE_CLASSES = ('red_discs', 'green_squares', 'blue_triangles')   # the sub-folders `make_shapes_folder` writes
+
+def draw_shape(rng,       # a numpy Generator: the shape's size, place and shade
+               kind,      # one of `SHAPE_CLASSES`
+               size=48,   # width and height of the picture in pixels
+              ):
+    "One RGB picture (a PIL Image) of a shape of class `kind`: a disc, square or triangle of random size, place and shade on white."
+    img = Image.new('RGB', (size, size), 'white'); d = ImageDraw.Draw(img)
+    r = rng.uniform(0.22, 0.38) * size; cx, cy = rng.uniform(r, size - r, 2)
+    rgb = [int(v) for v in rng.uniform(20, 90, 3)]; rgb['rgb'.index(kind[0])] = int(rng.uniform(190, 255))
+    box = [cx - r, cy - r, cx + r, cy + r]
+    if kind == 'red_discs': d.ellipse(box, fill=tuple(rgb))
+    elif kind == 'green_squares': d.rectangle(box, fill=tuple(rgb))
+    else: d.polygon([(cx, cy - r), (cx - r, cy + r), (cx + r, cy + r)], fill=tuple(rgb))
+    return img
+
+def make_shapes_folder(path,          # the folder to create; it must not exist yet, or be empty
+                       per_class=300, # pictures per class
+                       size=48,       # their width and height in pixels
+                       seed=0,        # the same seed writes the same pictures
+                      ) -> Path:
+    "Write `per_class` PNG pictures into one sub-folder per class of `SHAPE_CLASSES` under `path`, as a folder of a user's own pictures would be."
+    path, per_class, size = Path(path).expanduser(), check_count(per_class, 'per_class'), check_count(size, 'size', low=8)
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise FileExistsError(f"{path.name} already exists and is not an empty folder; name a new folder, so that nothing there is overwritten")
+    rng = np.random.default_rng(check_count(seed, 'seed', low=0))
+    for kind in SHAPE_CLASSES:
+        (path / kind).mkdir(parents=True)
+        for i in range(per_class): draw_shape(rng, kind, size).save(path / kind / f'{i:03d}.png')
+    return path
