@@ -411,7 +411,7 @@ def main():
     out = Path(args.out).resolve() if args.out else tmp/'out'
     out.mkdir(parents=True, exist_ok=True)
     results = []   # (page, ok, reasons, notes)
-    weights, math_counts, shots = {}, {}, []
+    weights, math_counts, shots, anchored = {}, {}, [], set()
     try:
         sources = sorted(p for p in (ROOT/'nbs').glob('*.ipynb') if not p.name.startswith(('_', '.')))
         print(f'== nbdev processing of {len(sources)} notebooks (nbdev.serve.proc_nbs)', flush=True)
@@ -469,6 +469,9 @@ def main():
             # an anchor at the first widget view, so that a screenshot can open the page there (OUT/<page>-widget.png)
             text = text.replace('<script type="application/vnd.jupyter.widget-view+json">',
                                 '<a id="docs-check-widget"></a><script type="application/vnd.jupyter.widget-view+json">', 1)
+            if 'id="docs-check-widget"' not in text:   # else at the first explorer that moves without a kernel (06, 02)
+                text = re.sub(r'(<div class="vae-(?:static|elbo)-explorer")', r'<a id="docs-check-widget"></a>\1', text, count=1)
+            if 'id="docs-check-widget"' in text: anchored.add(stem)
             page.write_text(text, encoding='utf-8')
         from concurrent.futures import ThreadPoolExecutor
         def dump(stem):
@@ -523,8 +526,8 @@ def main():
             notes.append(f'weight {weights[stem]["total"] / 1e6:.2f} MB')
             results.append((stem, not reasons, reasons, notes))
             shots.append((stem, url, profile, min(SHOT_HEIGHT, max(800, int(res.get('height') or SHOT_HEIGHT)))))
-            if res['widgets']['views']: shots.append((f'{stem}-widget', url + '#docs-check-widget', profile, 1400))
-        # every page gets a screenshot of its top; pages with a widget view one more, opened at the first view
+            if res['widgets']['views'] or stem in anchored: shots.append((f'{stem}-widget', url + '#docs-check-widget', profile, 1400))
+        # every page gets a screenshot of its top; pages with a widget view or an explorer one more, opened there
         def shoot(item):
             stem, url, profile, height = item
             shot = out/f'{stem}.png'

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Do the kernel-free explorers move, and show the right digit? Headless Chromium drives them as a reader would.
+"""Do the kernel-free explorers move, and show the right digit and ELBO? Headless Chromium drives them as a reader would.
 
 `vae_tutorial.widgets.static_explorer` turns an explorer into HTML: a PNG sprite sheet of its decodes over a grid
 of the controls and a few lines of JavaScript (see nbs/06_explorer.ipynb). This check opens such pages in headless
@@ -14,11 +14,23 @@ or a click does), reads the canvas back and checks:
    after each move the canvas equals the sheet's tile for that state, read in Python from the page itself (the
    notebook's own tests check each tile against the trained model's decode), and it changed.
 
-It reports the latency of each move (input event to canvas drawn, measured in the page with `performance.now()`)
-and saves screenshots of both pages' explorers, moved away from their start, in `--out`. Usage:
+02's ELBO explorer (`vae_tutorial.losses.ELBOExplorer.html`: sliders over a grid, a table of ELBOs computed by
+the widget's own quadrature, an SVG plot redrawn in JavaScript) is checked the same way, reading the readout's text,
+the slider labels and both curves' SVG paths after each move:
 
-    python tools/explorer_check.py --out /tmp/explorers                  # 06 as nbconvert renders it
-    python tools/explorer_check.py --page /tmp/docs/html/06_explorer.html # the page tools/docs_check.py built
+3. **against Python**: a page built here with two ELBO explorers (the notebook's, and another model, observation,
+   start and step): after each move the readout must be the widget's own text for the same slider values
+   (`explorer.set(mean=..., log_var=...).text`), the curves Python's densities mapped to pixels (within
+   ELBO_TOLERANCE), and numbers and plot must both change on every move;
+4. **the built 02 page** (`--elbo_page`; else 02_elbo.html next to `--page`; else nbs/02_elbo.ipynb through the
+   docs' widget processor and nbconvert): the same after each move, against the explorer rebuilt from the model the
+   page names, and every ELBO of the page's table equal to Python's quadrature.
+
+It reports the latency of each move (input event to canvas or plot drawn, measured in the page with
+`performance.now()`) and saves screenshots of the pages' explorers, moved away from their start, in `--out`. Usage:
+
+    python tools/explorer_check.py --out /tmp/explorers                  # 06 and 02 as nbconvert renders them
+    python tools/explorer_check.py --page /tmp/docs/html/06_explorer.html # the pages tools/docs_check.py built
 
 Exit status 0 when all is well, 1 on a failure, 77 when Chromium cannot be found (nothing checked).
 """
@@ -63,24 +75,24 @@ window.addEventListener('load', function () {
 </script>
 """
 
-def drive(exe, page: Path, tmp: Path, timeout=180) -> list:
+def drive(exe, page: Path, tmp: Path, timeout=180, driver=DRIVER, tag='explorer-check') -> list:
     "Open `page` (with the driver added) in headless Chromium; the records of every move, or raise RuntimeError."
-    driven = page.with_name(page.stem + '.driven.html')
-    driven.write_text(page.read_text(encoding='utf-8').replace('</body>', DRIVER + '</body>'), encoding='utf-8')
-    rc, dom = chromium(exe, [f'--user-data-dir={tmp}/profile-{page.stem}', '--dump-dom', driven.as_uri()], timeout)
-    m = re.search(r'<pre id="explorer-check">(.*?)</pre>', dom, flags=re.DOTALL)
+    driven = page.with_name(page.stem + f'.{tag}.html')
+    driven.write_text(page.read_text(encoding='utf-8').replace('</body>', driver + '</body>'), encoding='utf-8')
+    rc, dom = chromium(exe, [f'--user-data-dir={tmp}/profile-{page.stem}-{tag}', '--dump-dom', driven.as_uri()], timeout)
+    m = re.search(rf'<pre id="{tag}">(.*?)</pre>', dom, flags=re.DOTALL)
     if not m: raise RuntimeError(f'{page.name}: the driver reported nothing (Chromium exit status {rc})')
     import html
     records = json.loads(html.unescape(m[1]))
     if isinstance(records, dict): raise RuntimeError(f"{page.name}: {records.get('error')}")
     return records
 
-def explorers_only(page: Path, dst: Path, moves: dict):
-    "A page with only the explorers of `page` (their HTML and scripts), each control set by `moves` (name → index): for a screenshot."
+def explorers_only(page: Path, dst: Path, moves: dict, cls='vae-static-explorer'):
+    "A page with only the explorers (class `cls`) of `page` (their HTML and scripts), each control set by `moves` (name → index): for a screenshot."
     text = page.read_text(encoding='utf-8')
-    parts = re.findall(r'(<div[^>]*\bclass="vae-static-explorer".*?</script>\s*</div>\s*<script>.*?</script>)', text, flags=re.DOTALL)
+    parts = re.findall(rf'(<div[^>]*\bclass="{cls}".*?</script>\s*</div>\s*<script>.*?</script>)', text, flags=re.DOTALL)
     setter = ('<script>window.addEventListener("load", function () { var moves = ' + json.dumps(moves) + ';'
-              'document.querySelectorAll(".vae-static-explorer [data-name]").forEach(function (el) {'
+              f'document.querySelectorAll(".{cls} [data-name]").forEach(function (el) {{'
               ' if (el.dataset.name in moves) { el.value = String(Math.min(moves[el.dataset.name], el.tagName === "SELECT" ? el.options.length - 1 : Number(el.max)));'
               ' el.dispatchEvent(new Event("input")); } }); });</script>')
     body = '\n<hr>\n'.join(parts)
@@ -146,10 +158,198 @@ def sheets_of(page: Path) -> dict:
         out[uid[1]] = (json.loads(html.unescape(spec[1])), np.asarray(Image.open(io.BytesIO(base64.b64decode(png[1]))), np.float32) / 255)
     return out
 
+# ---- 02's ELBO explorer: a table of ELBOs and an SVG plot redrawn in JavaScript (vae_tutorial.losses.ELBOExplorer.html)
+
+ELBO_DRIVER = r"""
+<script>
+// As DRIVER, for the ELBO explorers: after each move, the readout's text, the slider labels and both curves' paths.
+window.addEventListener('load', function () {
+  var out = [];
+  try {
+    document.querySelectorAll('.vae-elbo-explorer').forEach(function (root, e) {
+      var inputs = Array.prototype.slice.call(root.querySelectorAll('input[data-name]'));
+      function record(move, ms) {
+        var s = {}, labels = {};
+        inputs.forEach(function (el) { s[el.dataset.name] = Number(el.value); labels[el.dataset.name] = el.nextElementSibling.textContent; });
+        out.push({explorer: e, id: root.id, move: move, state: s, labels: labels, ms: ms,
+                  readout: root.querySelector('.vee-readout').textContent,
+                  q: root.querySelector('.vee-q').getAttribute('d'), post: root.querySelector('.vee-post').getAttribute('d'),
+                  yticks: root.querySelectorAll('.vee-yticks text').length});
+      }
+      record(null, null);
+      inputs.forEach(function (el) {
+        var n = Number(el.max) + 1;
+        [n - 1, 0, Math.floor(n / 2), Math.floor(n / 2) + 1].forEach(function (k) {
+          var t0 = performance.now();
+          el.value = String(k);
+          el.dispatchEvent(new Event('input', {bubbles: true}));   // what a drag fires
+          record(el.dataset.name, performance.now() - t0);
+        });
+      });
+    });
+  } catch (err) { out = {error: String(err)}; }
+  var pre = document.createElement('pre'); pre.id = 'elbo-check'; pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>
+"""
+
+ELBO_TOLERANCE = 0.01   # pixels: the page writes coordinates to 2 decimals (0.005), the posterior to 6 significant digits
+
+def elbo_specs(page: Path) -> dict:
+    "{root id: spec} of every ELBO explorer on a page, read from the page itself."
+    import html
+    text, out = page.read_text(encoding='utf-8'), {}
+    for m in re.finditer(r'<div[^>]*\bclass="vae-elbo-explorer"[^>]*\bid="(vee-[0-9a-f]+)"[^>]*>(.*?)</div>\s*<script>', text, flags=re.DOTALL):
+        spec = re.search(r'<script[^>]*\bclass="vee-spec"[^>]*>(.*?)</script>', m[2], flags=re.DOTALL)
+        if not spec: continue
+        out[m[1]] = json.loads(html.unescape(spec[1]))
+        # what the page shows before its script runs (a viewer that runs none): the readout and both curves
+        readout = re.search(r'class="vee-readout"[^>]*>(.*?)</div>', m[2], flags=re.DOTALL)
+        paths = {k: re.search(rf'<path class="vee-{k}"[^>]*\bd="([^"]*)"', m[2]) for k in ('q', 'post')}
+        out[m[1]]['_unscripted'] = {'readout': html.unescape(re.sub(r'<[^>]+>', '', readout[1])) if readout else None,
+                                    **{k: v[1] if v else None for k, v in paths.items()}}
+    return out
+
+def elbo_explorer_of(spec):
+    "The Python explorer a page's spec was made from (its model is a `LinearGaussian`, named in the spec), or None."
+    from vae_tutorial.losses import elbo_explorer
+    from vae_tutorial.toy import LinearGaussian
+    m = re.fullmatch(r'LinearGaussian\((.*)\)', spec.get('model', ''))
+    if not m: return None
+    kw = {k.strip(): float(v) for k, v in (p.split('=') for p in m[1].split(','))}
+    means = spec['means']
+    return elbo_explorer(LinearGaussian(**kw), spec['x'], step=round(means[1] - means[0], 6))
+
+def path_points(d):
+    "The (x, y) points of an SVG path written as M x,y L x,y ... [Z]."
+    import numpy as np
+    return np.array([[float(a), float(b)] for a, b in re.findall(r'(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)', d or '')])
+
+def check_elbo_records(ex, spec, records, where, problems):
+    "Each record against the Python explorer `ex` at the same slider values: readout text, slider labels, both curves. Returns (moves, moves that changed numbers and plot)."
+    import numpy as np
+    means, log_vars = ex.grid()
+    if (means, log_vars) != (spec['means'], spec['log_vars']): problems.append(f'{where}: the sliders\' values differ from Python\'s grid')
+    (x0, x1), (L, T, W, H) = ex.z_range, ex.box
+    xs = L + (ex.zp - x0) / (x1 - x0) * W
+    moves = changed = same = 0
+    worst, prev = 0.0, None
+    pre, first = spec.get('_unscripted', {}), records[0]     # the page before its script ran = the page it opens on
+    if pre.get('readout') != first['readout'] or any(
+            path_points(pre.get(k)).shape != path_points(first[k]).shape or
+            float(np.abs(path_points(pre.get(k)) - path_points(first[k])).max(initial=0)) > ELBO_TOLERANCE for k in ('q', 'post')):
+        problems.append(f'{where}: without its script the page shows another start than with it ({pre.get("readout")!r} vs {first["readout"]!r})')
+    for r in records:
+        m, lv = means[r['state']['mean']], log_vars[r['state']['log_var']]
+        ex.set(mean=m, log_var=lv)
+        y_max = ex.y_max(lv)
+        want_q = np.c_[xs, T + H * (1 - ex.q(m, lv) / y_max)]
+        want_post = np.c_[xs, T + H * (1 - ex.post / y_max)]
+        got_q, got_post = path_points(r['q']), path_points(r['post'])
+        shown = r['readout'].replace('\u00a0', ' ')
+        same += shown == ex.text
+        if shown != ex.text: problems.append(f'{where}, mean {m}, log_var {lv}: the page shows {shown!r}, Python {ex.text!r}')
+        if r['labels'] != {'mean': f'{m:.2f}', 'log_var': f'{lv:.2f}'}: problems.append(f'{where}: slider labels {r["labels"]} for mean {m}, log_var {lv}')
+        if got_q.shape != (len(xs) + 2, 2) or got_post.shape != want_post.shape:
+            problems.append(f'{where}, mean {m}, log_var {lv}: paths with {len(got_q)} and {len(got_post)} points, expected {len(xs) + 2} and {len(xs)}')
+        else:
+            diff = max(float(np.abs(got_q[1:-1] - want_q).max()), float(np.abs(got_post - want_post).max()),
+                       float(np.abs(got_q[[0, -1]] - [[xs[0], T + H], [xs[-1], T + H]]).max()))
+            worst = max(worst, diff)
+            if diff > ELBO_TOLERANCE: problems.append(f'{where}, mean {m}, log_var {lv}: the curves differ from Python by {diff:.3f} px')
+        if r['yticks'] < 3: problems.append(f'{where}, mean {m}, log_var {lv}: {r["yticks"]} y tick labels')
+        if r['move'] is not None:
+            moves += 1
+            if prev is not None and r['state'] != prev['state']:
+                if r['readout'] != prev['readout'] and r['q'] != prev['q']: changed += 1
+                else: problems.append(f'{where}: moving {r["move"]} to mean {m}, log_var {lv} did not change ' +
+                                      ' and '.join(w for w, same in (('the numbers', r['readout'] == prev['readout']), ('the plot', r['q'] == prev['q'])) if same))
+        prev = r
+    return dict(moves=moves, changed=changed, worst=worst, same=same, positions=len(records))
+
+def elbo_python_page(tmp: Path):
+    "A page of two ELBO explorers built here (the notebook's, and another model, observation, start and step), and {root id: explorer}."
+    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+    from vae_tutorial.losses import elbo_explorer
+    from vae_tutorial.toy import LinearGaussian
+    made = [elbo_explorer(), elbo_explorer(LinearGaussian(a=-1.0, b=0.3, noise_std=0.5), x=-0.8, mean=1.0, log_var=-2.0, step=0.25)]
+    found, body = {}, []
+    for ex in made:
+        text = ex.html
+        found[re.search(r'id="(vee-[0-9a-f]+)"', text)[1]] = ex
+        body.append(text)
+    page = tmp/'python_elbo.html'
+    page.write_text('<!doctype html><html><head><meta charset="utf-8"></head><body>' + '\n'.join(body) + '</body></html>', encoding='utf-8')
+    return page, found
+
+def elbo_page_of_notebook(tmp: Path):
+    "nbs/02_elbo.ipynb through the docs' widget processor and nbconvert, when no built page is given."
+    import nbformat
+    from vae_tutorial.widgets import static_widget_outputs
+    nb = nbformat.read(ROOT/'nbs'/'02_elbo.ipynb', as_version=4)
+    nb.metadata.pop('widgets', None)
+    for cell in nb.cells: static_widget_outputs(cell)
+    src = tmp/'02_elbo.ipynb'; nbformat.write(nb, src)
+    r = subprocess.run([sys.executable, '-m', 'nbconvert', '--to', 'html', '--output-dir', str(tmp/'nbconvert'), str(src)], capture_output=True, text=True)
+    if r.returncode: print(r.stderr[-2000:])
+    return tmp/'nbconvert'/'02_elbo.html'
+
+def summary(res) -> str:
+    "One line for the results of `check_elbo_records`."
+    if not res: return 'nothing checked'
+    n = lambda k: sum(r[k] for r in res)
+    return (f"{n('changed')} of {n('moves')} moves changed the numbers and the plot; readout equal to Python's at {n('same')} of "
+            f"{n('positions')} positions, curves within {max(r['worst'] for r in res):.4f} px of Python's (tolerance {ELBO_TOLERANCE} px)")
+
+def check_elbo(exe, tmp: Path, out: Path, page, problems) -> list:
+    "3. a page built here and 4. the built 02 page: every move changes the numbers and the plot, and both equal Python's. The latencies."
+    import numpy as np
+    from vae_tutorial.losses import _in_ten_thousandths
+    latencies = []
+    t0 = time.time()
+    py_page, found = elbo_python_page(tmp)
+    records = drive(exe, py_page, tmp, driver=ELBO_DRIVER, tag='elbo-check')
+    res = []
+    for e_id, ex in found.items():
+        recs = [r for r in records if r['id'] == e_id]
+        if len(recs) < 2: problems.append(f'python ELBO page: explorer {e_id} was not driven'); continue
+        res.append(check_elbo_records(ex, elbo_specs(py_page)[e_id], recs, f'python ELBO page {e_id}', problems))
+        latencies += [r['ms'] for r in recs if r['move']]
+    print(f'python ELBO page: {len(found)} explorers, {summary(res)} ({time.time() - t0:.0f} s)')
+    t0 = time.time()
+    if page is None or not page.is_file():
+        if page is not None: print(f'{page} not found: rendering nbs/02_elbo.ipynb with nbconvert instead')
+        page = elbo_page_of_notebook(tmp)
+    if not page.is_file(): problems.append('no 02 page to check'); return latencies
+    specs = elbo_specs(page)
+    if len(specs) != 1: problems.append(f'{page.name}: {len(specs)} ELBO explorers found, expected 1')
+    records = drive(exe, page, tmp, driver=ELBO_DRIVER, tag='elbo-check')
+    res = []
+    for e_id, spec in specs.items():
+        ex = elbo_explorer_of(spec)
+        if ex is None: problems.append(f'{page.name}: explorer {e_id} shows a model this check cannot rebuild ({spec.get("model")})'); continue
+        want = [_in_ten_thousandths(v) for v in ex.table().ravel()]
+        bad = sum(a != b for a, b in zip(spec['elbo'], want)) + abs(len(spec['elbo']) - len(want))
+        if bad: problems.append(f'{page.name}: {bad} of {len(want)} ELBOs in the page\'s table differ from Python\'s quadrature')
+        if spec['log_px'] != _in_ten_thousandths(ex.log_px): problems.append(f'{page.name}: log P(X) differs from Python\'s')
+        recs = [r for r in records if r['id'] == e_id]
+        if len(recs) < 2: problems.append(f'{page.name}: explorer {e_id} was not driven'); continue
+        opens = recs[0]['readout'].replace('\u00a0', ' ')
+        res.append(check_elbo_records(ex, spec, recs, f'{page.name} {e_id}', problems))
+        latencies += [r['ms'] for r in recs if r['move']]
+        print(f'{page.name}: opens at mean {spec["means"][recs[0]["state"]["mean"]]}, log_var {spec["log_vars"][recs[0]["state"]["log_var"]]}: {opens}')
+        print(f'{page.name}: all {len(want)} ELBOs of the table {"equal" if not bad else "NOT equal"} to Python\'s quadrature (4 decimals)')
+    print(f'{page.name}: {len(specs)} ELBO explorer, {summary(res)}; page {page.stat().st_size / 1e6:.2f} MB ({time.time() - t0:.0f} s)')
+    if explorers_only(page, out/'page_elbo.html', {'mean': 62, 'log_var': 40}, cls='vae-elbo-explorer'):
+        screenshot(exe, out/'page_elbo.html', out/'page_elbo.png', tmp, height=420)
+    return latencies
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--page', default=None, help='the built 06 page (default: nbs/06_explorer.ipynb through nbconvert)')
     p.add_argument('--out', default=None, help='folder for the screenshots (default: a temporary one, removed)')
+    p.add_argument('--elbo_page', default=None, help='the built 02 page (default: 02_elbo.html next to --page, else nbs/02_elbo.ipynb through nbconvert)')
     args = p.parse_args()
     exe = find_chromium()
     if not exe:
@@ -229,9 +429,12 @@ def main():
         if explorers_only(built, out/'page_explorers.html', {'z0': 18, 'z1': 8, 'eps0': 9, 'digit': 5, 't': 10}):
             screenshot(exe, out/'page_explorers.html', out/'page_explorers.png', tmp, height=1100)
         latencies += page_lat
+    # 3-4. 02's ELBO explorer: a page built here, then the built page
+    elbo_page = Path(args.elbo_page) if args.elbo_page else (Path(args.page).with_name('02_elbo.html') if args.page else None)
+    latencies += check_elbo(exe, tmp, out, elbo_page, problems)
     if latencies:
         lat = np.sort(latencies)
-        print(f'latency, input event to canvas drawn: median {np.median(lat):.2f} ms, max {lat[-1]:.2f} ms over {len(lat)} moves')
+        print(f'latency, input event to canvas (06) or plot (02) drawn: median {np.median(lat):.2f} ms, max {lat[-1]:.2f} ms over {len(lat)} moves')
     shots = sorted(p.name for p in out.glob('*.png'))
     print(f'screenshots: {", ".join(shots) or "none"}' + (f' in {out}' if args.out else ''))
     for pr in problems: print(f'FAIL  {pr}')

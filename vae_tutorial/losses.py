@@ -12,7 +12,7 @@ from .backend import keras, ops
 __all__ = ['log_normal_pdf', 'log_mean_exp', 'kl_to_standard_normal', 'kl_gaussians', 'Sampling', 'bernoulli_log_likelihood',
            'gaussian_log_likelihood', 'nats_to_bits_per_dim', 'continuous_bernoulli_log_normalizer',
            'continuous_bernoulli_log_likelihood', 'continuous_bernoulli_mean', 'continuous_bernoulli_sample',
-           'elbo_explorer']
+           'ELBOExplorer', 'elbo_explorer']
 
 # %% ../nbs/02_elbo.ipynb #9325ac2e
 def _floats(*xs):
@@ -185,6 +185,8 @@ def continuous_bernoulli_sample(logits,     # logits ℓ of λ = sigmoid(ℓ), a
     return np.where(eta > 0, 1. - below_half, below_half).astype(dtype)
 
 # %% ../nbs/02_elbo.ipynb #e68d0fa1
+import io, re, json, base64, hashlib
+
 def _elbo_by_quadrature(model, x, mean, log_var, n=4001):
     "ELBO = E_Q[log P(x, z) - log Q(z)] for Q = N(mean, exp(log_var)), by the trapezoid rule on ±12 σ around the mean."
     sd = math.exp(0.5 * log_var)
@@ -192,43 +194,208 @@ def _elbo_by_quadrature(model, x, mean, log_var, n=4001):
     log_q = -0.5 * (math.log(2 * math.pi) + log_var + ((z - mean) / sd) ** 2)
     return float(np.trapezoid(np.exp(log_q) * (model.log_joint(x, z) - log_q), z))
 
+def _in_ten_thousandths(v):
+    "`v` rounded as `f'{v:.4f}'` shows it, as a whole number of ten-thousandths (what both readouts print)."
+    return round(float(f'{v:.4f}') * 10_000)
+
+def _readout(log_px, elbo):
+    "The readout's HTML: log P(X), ELBO and their difference, each to 4 decimals (the three shown numbers add up)."
+    lp, el = _in_ten_thousandths(log_px), _in_ten_thousandths(elbo)
+    return (f"<b>log P(X)</b> = {lp / 10_000:.4f} nats &nbsp; <b>ELBO</b> = {el / 10_000:.4f} nats &nbsp; "
+            f"<b>KL gap</b> = {(lp - el) / 10_000:.4f} nats")
+
+class ELBOExplorer:
+    "Q(z) = N(mean, exp(log_var)) against the exact P(z|X): `.widget` for Jupyter, `.html` for a page without a kernel, `set` from code."
+    width, height = 600, 260                   # the plot in pixels: drawn at the size it is shown
+    box = (50, 10, 536, 208)                   # its axes: left, top, width, height (pixels)
+    z_range, n_z = (-5., 5.), 801              # the z axis and the points the curves are drawn at
+
+    def __init__(self,
+                 model=None,   # a model with the `LinearGaussian` API (log_joint, log_evidence, log_posterior); default `LinearGaussian()`
+                 x=1.0,        # the observation X
+                 mean=0.0,     # Q's initial mean
+                 log_var=0.0,  # Q's initial log-variance
+                 step=0.1,     # the sliders' step on a page without a kernel (in Jupyter they move by 0.01)
+                ):
+        import ipywidgets as widgets
+        if model is None:
+            from vae_tutorial.toy import LinearGaussian
+            model = LinearGaussian()
+        self.model, self.x, self.step = model, float(x), float(step)
+        self.log_px = float(model.log_evidence(x))
+        self.zp = np.linspace(*self.z_range, self.n_z)
+        self.post = np.exp(model.log_posterior(x, self.zp))
+        self.mean_slider = widgets.FloatSlider(value=mean, min=-4., max=4., step=0.01, description='Q mean')
+        self.log_var_slider = widgets.FloatSlider(value=log_var, min=-6., max=3., step=0.01, description='Q log_var')
+        self.readout = widgets.HTML()
+        self.image = widgets.Image(format='png', width=str(self.width), height=str(self.height))
+        self.widget = widgets.VBox([widgets.HBox([self.mean_slider, self.log_var_slider]), self.readout, self.image])
+        self._table, self._holding = None, False
+        self.mean_slider.observe(self.update, names='value'); self.log_var_slider.observe(self.update, names='value')
+        self.update()
+
+    @property
+    def state(self) -> dict:
+        "The sliders' values: `{'mean': ..., 'log_var': ...}`."
+        return dict(mean=float(self.mean_slider.value), log_var=float(self.log_var_slider.value))
+
+    def q(self, mean, log_var):
+        "The density of Q = N(mean, exp(log_var)) at the plotted points `zp`."
+        return np.exp(-0.5 * (math.log(2 * math.pi) + log_var + (self.zp - mean) ** 2 / math.exp(log_var)))
+
+    def y_max(self, log_var):
+        "The top of the y axis: room above the posterior, and never below the peak of Q (so a narrow Q is not cut off)."
+        return max(self.post.max() * 1.6, 1.1 / math.sqrt(2 * math.pi * math.exp(log_var)))
+
+    def update(self, *_):
+        "Recompute the ELBO by quadrature and redraw the readout and the plot for the sliders' values."
+        if self._holding: return
+        from matplotlib.figure import Figure
+        m, lv = self.state['mean'], self.state['log_var']
+        elbo = _elbo_by_quadrature(self.model, self.x, m, lv)
+        self.values = dict(log_px=self.log_px, elbo=elbo, gap=self.log_px - elbo)
+        self.readout.value = _readout(self.log_px, elbo)
+        fig = Figure(figsize=(self.width / 100, self.height / 100), dpi=100)
+        ax = fig.add_subplot()
+        ax.plot(self.zp, self.post, 'k', label='P(z|X) (exact)')
+        ax.fill_between(self.zp, self.q(m, lv), alpha=.4, label='Q(z)')
+        ax.set_xlim(*self.z_range); ax.set_ylim(0, self.y_max(lv)); ax.set_xlabel('z'); ax.legend(loc='upper right')
+        fig.tight_layout()
+        buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=100)
+        self.image.value = buf.getvalue()
+
+    def set(self, mean=None, log_var=None):
+        "Move the sliders from code (as a reader would), then update once."
+        self._holding = True
+        try:
+            if mean is not None: self.mean_slider.value = mean
+            if log_var is not None: self.log_var_slider.value = log_var
+        finally: self._holding = False
+        self.update()
+        return self
+
+    @property
+    def text(self) -> str:
+        "The readout as plain text."
+        return re.sub(r'<[^>]+>', '', self.readout.value).replace('&nbsp;', ' ')
+
+    def grid(self):
+        "The slider values a page without a kernel steps through: every `step` over each slider's range."
+        def values(s): return [round(float(v), 6) for v in np.linspace(s.min, s.max, round((s.max - s.min) / self.step) + 1)]
+        return values(self.mean_slider), values(self.log_var_slider)
+
+    def table(self):
+        "The ELBO at every point of `grid()` (rows: means, columns: log-variances), by the same quadrature; computed once."
+        if self._table is None:
+            means, log_vars = self.grid()
+            self._table = np.array([[_elbo_by_quadrature(self.model, self.x, m, lv) for lv in log_vars] for m in means])
+        return self._table
+
+    def svg_parts(self, mean, log_var) -> dict:
+        "The parts of the page's plot that depend on Q, as its script draws them: both curves' SVG paths and the y ticks."
+        (x0, x1), (L, T, W, H) = self.z_range, self.box
+        y_max, xs = self.y_max(log_var), [f'{v:.2f}' for v in L + (self.zp - x0) / (x1 - x0) * W]
+        def path(ys): return 'M' + 'L'.join(f'{x},{y:.2f}' for x, y in zip(xs, T + H * (1 - ys / y_max)))
+        raw = y_max / 6; p = 10 ** math.floor(math.log10(raw))
+        step = next(f * p for f in (1, 2, 2.5, 5, 10) if f * p >= raw)
+        at = {float(f'{k * step:.6f}'): T + H * (1 - k * step / y_max) for k in range(int(y_max * (1 + 1e-9) / step) + 1)}
+        ticks = ''.join(f'<line x1="{L - 4}" x2="{L}" y1="{y:.2f}" y2="{y:.2f}" stroke="#000"/>'
+                        f'<text x="{L - 7}" y="{y + 4:.2f}" text-anchor="end">{v:g}</text>' for v, y in at.items())
+        return dict(q=f'M{xs[0]},{T + H:.2f}L' + path(self.q(mean, log_var))[1:] + f'L{xs[-1]},{T + H:.2f}Z', post=path(self.post), yticks=ticks)
+
+    @property
+    def html(self) -> str:
+        "The explorer for a page without a kernel: sliders over `grid()`, the ELBO table, an SVG plot and a few lines of JavaScript."
+        means, log_vars = self.grid()
+        start = [int(np.argmin(np.abs(np.array(g) - self.state[k]))) for g, k in ((means, 'mean'), (log_vars, 'log_var'))]
+        (x0, x1), (L, T, W, H) = self.z_range, self.box
+        spec = dict(model=repr(self.model), x=self.x, log_px=_in_ten_thousandths(self.log_px),
+                    means=means, log_vars=log_vars, elbo=[_in_ten_thousandths(v) for v in self.table().ravel()],
+                    z=[x0, x1, self.n_z], post=[float(f'{v:.6g}') for v in self.post], post_max=float(self.post.max()),
+                    box=list(self.box))
+        uid = 'vee-' + hashlib.sha1(json.dumps(spec).encode()).hexdigest()[:10]
+        m, lv = means[start[0]], log_vars[start[1]]
+        drawn = self.svg_parts(m, lv)                # the start, drawn here too: a viewer that runs no script shows it
+        def slider(name, label, values, k):
+            return (f'<label style="margin-right:1.5em">{label} <input type="range" data-name="{name}" min="0" max="{len(values) - 1}" '
+                    f'step="1" value="{k}" data-values=\'{json.dumps(values)}\' style="vertical-align:middle;width:12em"> '
+                    f'<output>{values[k]:.2f}</output></label>')
+        def px(t): return f'{L + (t - x0) / (x1 - x0) * W:.2f}'
+        xticks = ''.join(f'<line x1="{px(t)}" y1="{T + H}" x2="{px(t)}" y2="{T + H + 4}" stroke="#000"/>'
+                         f'<text x="{px(t)}" y="{T + H + 16}" text-anchor="middle">{str(t).replace("-", chr(0x2212))}</text>' for t in range(-4, 5, 2))
+        legend = (f'<g transform="translate({L + W - 118},{T + 8})"><rect x="-6" y="-8" width="118" height="40" fill="#fff" stroke="#ccc" rx="3"/>'
+                  f'<line x1="0" y1="4" x2="20" y2="4" stroke="#000" stroke-width="1.5"/><text x="26" y="8">P(z|X) (exact)</text>'
+                  f'<rect x="0" y="16" width="20" height="10" fill="#1f77b4" fill-opacity="0.4"/><text x="26" y="25">Q(z)</text></g>')
+        svg = (f'<svg width="{self.width}" height="{self.height}" viewBox="0 0 {self.width} {self.height}" font-family="sans-serif" font-size="11" '
+               f'role="img" aria-label="P(z|X) and Q(z)" style="display:block">'
+               f'<path class="vee-q" fill="#1f77b4" fill-opacity="0.4" stroke="none" d="{drawn["q"]}"/>'
+               f'<path class="vee-post" fill="none" stroke="#000" stroke-width="1.5" d="{drawn["post"]}"/>'
+               f'<rect x="{L}" y="{T}" width="{W}" height="{H}" fill="none" stroke="#000"/>{xticks}'
+               f'<text x="{L + W / 2}" y="{T + H + 32}" text-anchor="middle">z</text><g class="vee-yticks">{drawn["yticks"]}</g>{legend}</svg>')
+        return f'''<div class="vae-elbo-explorer" id="{uid}">
+<div>{slider('mean', 'Q mean', means, start[0])}{slider('log_var', 'Q log_var', log_vars, start[1])}</div>
+<div class="vee-readout" style="margin:0.4em 0">{_readout(self.log_px, self.table()[start[0], start[1]])}</div>
+{svg}
+<script type="application/json" class="vee-spec">{json.dumps(spec)}</script>
+</div>
+<script>{_ELBO_JS.replace("UID", uid)}</script>'''
+
+    def __repr__(self): return f"ELBOExplorer(mean={self.state['mean']:.2f}, log_var={self.state['log_var']:.2f}): {self.text}"
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        "The live widget for Jupyter; the kernel-free HTML for web pages; the plot as a PNG for formats without HTML."
+        data = dict(self.widget._repr_mimebundle_())
+        data.update({'text/html': self.html, 'image/png': base64.b64encode(self.image.value).decode('ascii'), 'text/plain': repr(self)})
+        if include: data = {k: v for k, v in data.items() if k in include}
+        if exclude: data = {k: v for k, v in data.items() if k not in exclude}
+        return data
+
+_ELBO_JS = '''(function () {
+  var root = document.getElementById("UID"), spec = JSON.parse(root.querySelector(".vee-spec").textContent);
+  var mean = root.querySelector('[data-name="mean"]'), logVar = root.querySelector('[data-name="log_var"]');
+  var L = spec.box[0], T = spec.box[1], W = spec.box[2], H = spec.box[3], z0 = spec.z[0], z1 = spec.z[1], n = spec.z[2];
+  var NS = "http://www.w3.org/2000/svg", LOG_2PI = Math.log(2 * Math.PI);
+  function zAt(k) { return k === n - 1 ? z1 : z0 + k * ((z1 - z0) / (n - 1)); }
+  function X(z) { return L + (z - z0) / (z1 - z0) * W; }
+  function path(ys, yMax, closed) {
+    var Y = function (y) { return (T + H * (1 - y / yMax)).toFixed(2); }, d = closed ? "M" + X(z0).toFixed(2) + "," + Y(0) + "L" : "M";
+    for (var k = 0; k < n; k++) d += (k ? "L" : "") + X(zAt(k)).toFixed(2) + "," + Y(ys[k]);
+    return closed ? d + "L" + X(z1).toFixed(2) + "," + Y(0) + "Z" : d;
+  }
+  function ticks(yMax) {
+    var g = root.querySelector(".vee-yticks"), raw = yMax / 6, p = Math.pow(10, Math.floor(Math.log10(raw))), step = p;
+    [1, 2, 2.5, 5, 10].some(function (f) { step = f * p; return step >= raw; });
+    while (g.firstChild) g.removeChild(g.firstChild);
+    for (var k = 0; k * step <= yMax * (1 + 1e-9); k++) {
+      var v = parseFloat((k * step).toFixed(6)), y = T + H * (1 - v / yMax);
+      var line = document.createElementNS(NS, "line"), text = document.createElementNS(NS, "text");
+      line.setAttribute("x1", L - 4); line.setAttribute("x2", L); line.setAttribute("y1", y); line.setAttribute("y2", y); line.setAttribute("stroke", "#000");
+      text.setAttribute("x", L - 7); text.setAttribute("y", y + 4); text.setAttribute("text-anchor", "end"); text.textContent = String(v);
+      g.appendChild(line); g.appendChild(text);
+    }
+  }
+  function draw() {
+    var i = Number(mean.value), j = Number(logVar.value), m = spec.means[i], lv = spec.log_vars[j];
+    var elbo = spec.elbo[i * spec.log_vars.length + j], lp = spec.log_px;
+    mean.nextElementSibling.textContent = m.toFixed(2); logVar.nextElementSibling.textContent = lv.toFixed(2);
+    root.querySelector(".vee-readout").innerHTML = "<b>log P(X)</b> = " + (lp / 10000).toFixed(4) + " nats &nbsp; <b>ELBO</b> = " +
+      (elbo / 10000).toFixed(4) + " nats &nbsp; <b>KL gap</b> = " + ((lp - elbo) / 10000).toFixed(4) + " nats";
+    var yMax = Math.max(spec.post_max * 1.6, 1.1 / Math.sqrt(2 * Math.PI * Math.exp(lv))), q = new Array(n);
+    for (var k = 0; k < n; k++) { var z = zAt(k); q[k] = Math.exp(-0.5 * (LOG_2PI + lv + (z - m) * (z - m) / Math.exp(lv))); }
+    root.querySelector(".vee-q").setAttribute("d", path(q, yMax, true));
+    root.querySelector(".vee-post").setAttribute("d", path(spec.post, yMax, false));
+    ticks(yMax);
+    root.dataset.state = i + "," + j;
+  }
+  [mean, logVar].forEach(function (el) { el.addEventListener("input", draw); el.addEventListener("change", draw); });
+  draw();
+})();'''
+
 def elbo_explorer(model=None,   # a model with the `LinearGaussian` API (log_joint, log_evidence, log_posterior); default `LinearGaussian()`
                   x=1.0,        # the observation X
                   mean=0.0,     # Q's initial mean
                   log_var=0.0,  # Q's initial log-variance
-                 ):
-    "An ipywidgets ELBO explorer: sliders for Q(z)'s mean and log-variance, a plot of P(z|X) and Q(z), and log P(X), ELBO and gap."
-    import io, ipywidgets as widgets
-    from matplotlib.figure import Figure
-    if model is None:
-        from vae_tutorial.toy import LinearGaussian
-        model = LinearGaussian()
-    log_px = float(model.log_evidence(x))
-    zp = np.linspace(-5, 5, 801)
-    post = np.exp(model.log_posterior(x, zp))
-    mean_slider = widgets.FloatSlider(value=mean, min=-4., max=4., step=0.01, description='Q mean')
-    log_var_slider = widgets.FloatSlider(value=log_var, min=-6., max=3., step=0.01, description='Q log_var')
-    readout, image = widgets.HTML(), widgets.Image(format='png')
-    box = widgets.VBox([widgets.HBox([mean_slider, log_var_slider]), readout, image])
-
-    def update(*_):
-        m, lv = float(mean_slider.value), float(log_var_slider.value)
-        elbo = _elbo_by_quadrature(model, x, m, lv)
-        box.values = dict(log_px=log_px, elbo=elbo, gap=log_px - elbo)
-        readout.value = (f"<b>log P(X)</b> = {log_px:.4f} nats &nbsp; <b>ELBO</b> = {elbo:.4f} nats &nbsp; "
-                         f"<b>KL gap</b> = {log_px - elbo:.4f} nats")
-        fig = Figure(figsize=(6, 2.6))
-        ax = fig.add_subplot()
-        ax.plot(zp, post, 'k', label='P(z|X) (exact)')
-        ax.fill_between(zp, np.exp(-0.5 * (math.log(2 * math.pi) + lv + (zp - m) ** 2 / math.exp(lv))), alpha=.4, label='Q(z)')
-        q_peak = 1 / math.sqrt(2 * math.pi * math.exp(lv))         # so a narrow Q is never cut off
-        ax.set_xlabel('z'); ax.set_ylim(0, max(post.max() * 1.6, q_peak * 1.1)); ax.legend(loc='upper right')
-        ax.set_title(f'ELBO {elbo:.3f} = log P(X) {log_px:.3f} - KL gap {log_px - elbo:.3f}', fontsize=9)
-        fig.tight_layout()
-        buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=80)
-        image.value = buf.getvalue()
-
-    mean_slider.observe(update, names='value'); log_var_slider.observe(update, names='value')
-    update()
-    box.mean_slider, box.log_var_slider, box.readout, box.image, box.update = mean_slider, log_var_slider, readout, image, update
-    return box
+                  step=0.1,     # the sliders' step on a page without a kernel (in Jupyter they move by 0.01)
+                 ) -> ELBOExplorer:
+    "An ELBO explorer: sliders for Q(z)'s mean and log-variance, a plot of P(z|X) and Q(z), and log P(X), ELBO and gap; live in Jupyter, precomputed on a web page."
+    return ELBOExplorer(model, x, mean, log_var, step)
