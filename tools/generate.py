@@ -4,7 +4,8 @@
     python tools/generate.py readme [--check]             # README.md from nbs/index.ipynb, without Quarto
     python tools/generate.py api [--check]                # nbs/api.qmd from vae_tutorial/_modidx.py
     python tools/generate.py results [--check] [FILE...]  # the table of benchmarks/results/ into FILEs (default:
-                                                          # benchmarks/README.md, nbs/index.ipynb, nbs/05_evaluation.ipynb)
+                                                          # benchmarks/README.md, nbs/index.ipynb, nbs/04_cvae.ipynb,
+                                                          # nbs/05_evaluation.ipynb)
     python tools/generate.py fold [--check]               # notebooks: JupyterLab collapses what the docs site hides
     python tools/generate.py all [--check]                # results, fold, then readme (it shows the table), then api
 
@@ -25,9 +26,11 @@ fold: a reader in JupyterLab sees what a reader of the docs site sees. A code ce
   `jupyter` cell metadata through `nbdev_clean` (`allowed_cell_metadata_keys`).
 results: each benchmark script ends its output with one JSON line; a recorded run is that output saved under
   `benchmarks/results/`. The table replaces what stands between `<!-- results:start -->` and `<!-- results:end -->`
-  (in a notebook, in the markdown cell holding them).
+  (in a notebook, in the markdown cell holding them). A file may instead (or also) hold a block of one run's own
+  table, `<!-- cvae_accuracy:start -->` ... `<!-- cvae_accuracy:end -->` (nbs/04_cvae.ipynb shows the recorded
+  conditional accuracies that way, so the notebook needs no file beside it).
 """
-import argparse, ast, importlib, inspect, json, os, re, sys, tempfile
+import argparse, ast, functools, importlib, inspect, json, os, re, sys, tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -237,9 +240,10 @@ def render_api() -> dict:
 # ---- results --------------------------------------------------------------------------------------------------------
 
 RESULTS = ROOT/'benchmarks'/'results'
-RESULT_FILES = [ROOT/'benchmarks'/'README.md', ROOT/'nbs'/'index.ipynb', ROOT/'nbs'/'05_evaluation.ipynb']
-START, END = '<!-- results:start -->', '<!-- results:end -->'
-BLOCK = re.compile(re.escape(START) + r'.*?' + re.escape(END), flags=re.DOTALL)
+RESULT_FILES = [ROOT/'benchmarks'/'README.md', ROOT/'nbs'/'index.ipynb', ROOT/'nbs'/'04_cvae.ipynb', ROOT/'nbs'/'05_evaluation.ipynb']
+def marks(name: str) -> tuple:
+    "The start and end comments of the block named `name`."
+    return f'<!-- {name}:start -->', f'<!-- {name}:end -->'
 
 def last_json(name: str):
     "The last JSON object printed in results/`name`, or None if that run was not recorded."
@@ -340,21 +344,51 @@ def result_rows() -> list:
 def results_table() -> str:
     return '\n'.join(['| benchmark | result | run |', '|---|---|---|'] + [f"| {a} | {b} | {c} |" for a, b, c in result_rows()])
 
+CVAE_COLUMNS = [('prior', 'z ~ prior'), ('class_diag', 'diagonal Gaussian per class'), ('class_full', 'full Gaussian per class'),
+                ('class_full_0.9', 'full, τ = 0.9'), ('generate', '**`generate`**: full, τ = {temperature}'),
+                ('aggregate', "encoder's mixture"), ('restyle', 'restyled test digits')]
+
+def cvae_accuracy_table() -> str:
+    "The recorded conditional accuracies of results/cvae_accuracy.txt (a run over latent sizes): one row per architecture and latent size."
+    run = last_json('cvae_accuracy.txt')
+    if not run or 'rows' not in run: raise Problem('benchmarks/results/cvae_accuracy.txt holds no run over latent sizes')
+    cols = [(k, c.format(temperature=run['temperature'])) for k, c in CVAE_COLUMNS]
+    lines = ['| arch | latent | epochs | ' + ' | '.join(c for _, c in cols) + ' |', '|---|---:|---:|' + '---:|' * len(cols)]
+    for r in sorted(run['rows'], key=lambda r: (r['arch'] != 'dense', r['latent_dim'])):
+        lines.append(f"| {r['arch']} | {r['latent_dim']} | {r.get('epochs', run['epochs'])} | "
+                     + ' | '.join(f"{100 * r[k]:.1f} %" for k, _ in cols) + ' |')
+    return '\n'.join(lines) + (f"\n\nPercent of {run['per_digit']} images per digit read as the digit asked for (classifier: "
+                               f"{100 * run['classifier_accuracy']:.1f} % on real test digits); recorded {run_label(run['date'], run['commit'])}.")
+
+TABLES = {'results': results_table, 'cvae_accuracy': cvae_accuracy_table}   # block name: what fills it
+
+def fill_blocks(text: str, tables: dict) -> tuple:
+    "(`text` with each named block filled, how many blocks were found); `tables` maps a block name to its filler, called only when needed."
+    hits = 0
+    for name, make in tables.items():
+        start, end = marks(name)
+        block = re.compile(re.escape(start) + r'.*?' + re.escape(end), flags=re.DOTALL)
+        if block.search(text):
+            filled = f"{start}\n{make()}\n{end}"
+            text, n = block.subn(lambda m: filled, text)
+            hits += n
+    return text, hits
+
 def render_results(files=None) -> dict:
-    "{file: its text with the results block filled} for each of `files` (default RESULT_FILES)."
-    block, out = f"{START}\n{results_table()}\n{END}", {}
+    "{file: its text with its blocks (results table, recorded run tables) filled} for each of `files` (default RESULT_FILES)."
+    tables, out = {name: functools.cache(make) for name, make in TABLES.items()}, {}   # each table made once, when a file needs it
     for path in files or RESULT_FILES:
         text = path.read_text(encoding='utf-8')
         if path.suffix == '.ipynb':
             nb, hits = json.loads(text), 0
             for c in nb['cells']:
-                src = ''.join(c['source'])
-                if START in src:
-                    lines, hits = BLOCK.sub(lambda m: block, src).split('\n'), hits + 1
+                src, n = fill_blocks(''.join(c['source']), tables)
+                if n:
+                    lines, hits = src.split('\n'), hits + n
                     c['source'] = [l + '\n' for l in lines[:-1]] + [lines[-1]]
             new = json.dumps(nb, indent=1, ensure_ascii=False) + '\n'
-        else: hits, new = len(BLOCK.findall(text)), BLOCK.sub(lambda m: block, text)
-        if not hits: raise Problem(f"{path}: no {START} ... {END} block to fill")
+        else: new, hits = fill_blocks(text, tables)
+        if not hits: raise Problem(f"{path}: no block to fill ({', '.join(' ... '.join(marks(n)) for n in TABLES)})")
         out[path] = new
     return out
 
