@@ -136,17 +136,18 @@ def _optimizer_for(model, learning_rate, precision):
     if precision == 'mixed_float16' and not isinstance(opt, keras.optimizers.LossScaleOptimizer): opt = keras.optimizers.LossScaleOptimizer(opt)
     return opt
 
-def _trainee(model, distribute, precision, batch_size, learning_rate, jit_compile, verbose, steps_per_execution=1):
+def _trainee(model, distribute, precision, batch_size, learning_rate, jit_compile, verbose, steps_per_execution=1, steps_per_epoch=None):
     "(replicas, the compiled model to fit): `model` itself on one device in float32, else a `trainable_copy` under the engine."
     if precision not in PRECISIONS: raise ValueError(f"precision={precision!r}; use one of {', '.join(PRECISIONS)}")
     replicas = data_parallel(distribute)
     tf_replicas = replicas.count > 1 and keras.backend.backend() == 'tensorflow'
+    if tf_replicas and steps_per_execution == STEPS_PER_EXECUTION: steps_per_execution = SPE_DISTRIBUTED
+    if steps_per_epoch: steps_per_execution = max(1, min(steps_per_execution, steps_per_epoch))   # more than an epoch's steps: Keras' bar counts past its end (32/8)
     if jit_compile == 'auto': jit_compile = False if tf_replicas else auto_jit_compile(model)   # XLA under tf.distribute failed here: variables on another replica's device
     if distribute is False and precision == 'float32':
         if not model.compiled or model.optimizer is None:
             model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile, steps_per_execution=steps_per_execution)
         return replicas, model
-    if tf_replicas and steps_per_execution == STEPS_PER_EXECUTION: steps_per_execution = SPE_DISTRIBUTED
     copy = trainable_copy(model, precision, replicas)
     with replicas.scope(): copy.compile(optimizer=_optimizer_for(model, learning_rate, precision), jit_compile=jit_compile,
                                         steps_per_execution=steps_per_execution)
@@ -215,7 +216,8 @@ def train_vae(model,                 # a VAE (or CVAE) to train
     epochs, batch_size, learning_rate = check_settings(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate)
     _check_labels_given(model, y, y_val, x_val)
     if binarize_data is None: binarize_data = model.likelihood == 'bernoulli' and not is_binary(x)
-    replicas, trainee = _trainee(model, distribute, precision, batch_size, learning_rate, jit_compile, verbose, steps_per_execution)
+    replicas, trainee = _trainee(model, distribute, precision, batch_size, learning_rate, jit_compile, verbose, steps_per_execution,
+                                 steps_per_epoch=-(-len(x) // batch_size))
     even = keras.backend.backend() == 'jax' and replicas.count > 1   # JAX shards each batch evenly over the devices
     trainee.binarize_in_step = in_step = bool(binarize_data) and _binarizes_in_step(trainee)
     train = _fit_data(model, x, y, batch_size, seed, binarize_data and not in_step,
