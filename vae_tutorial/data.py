@@ -14,13 +14,13 @@ from .checks import check_images, check_labels, check_count, check_choice, check
 # %% auto #0
 __all__ = ['DATA_ENV', 'OFFLINE_ENV', 'DATASETS', 'FILE_NAMES', 'FILE_KEYS', 'IMAGE_SHAPES', 'CLASS_NAMES', 'DOWNLOADED_FROM',
            'SAMPLE_FILE', 'BINARIZED_URL', 'BINARIZED_MD5', 'MNIST_URL', 'MNIST_SHA256', 'FASHION_URL', 'FASHION_FILES',
-           'CIFAR10_URL', 'CIFAR10_MD5', 'CIFAR10_MEMBERS', 'SAMPLE_KEYS', 'IMAGE_EXTENSIONS', 'Split', 'ImageData',
-           'DataFileError', 'read_npz', 'check_dataset_name', 'find_data_file', 'FileWriteError', 'write_error',
-           'atomic_path', 'cache_dir', 'file_md5', 'download_file', 'fetch_checked', 'parse_amat', 'downloads_allowed',
-           'parse_idx', 'fetch_fashion_mnist', 'parse_cifar_binary', 'fetch_cifar10', 'build_sample',
-           'SampleDataWarning', 'load', 'load_mnist', 'load_fashion_mnist', 'load_binarized_mnist', 'load_cifar10',
-           'ImageFolderWarning', 'check_dataset_folder', 'split_indices', 'load_folder', 'check_dataset',
-           'load_dataset', 'binarize', 'one_hot', 'make_dataset', 'pick_per_class']
+           'CIFAR10_URL', 'CIFAR10_MD5', 'CIFAR10_MEMBERS', 'SAMPLE_KEYS', 'IMAGE_EXTENSIONS', 'COLOR_MODES',
+           'SCAN_PIXELS', 'Split', 'ImageData', 'DataFileError', 'read_npz', 'check_dataset_name', 'find_data_file',
+           'FileWriteError', 'write_error', 'atomic_path', 'cache_dir', 'file_md5', 'download_file', 'fetch_checked',
+           'parse_amat', 'downloads_allowed', 'parse_idx', 'fetch_fashion_mnist', 'parse_cifar_binary', 'fetch_cifar10',
+           'build_sample', 'SampleDataWarning', 'load', 'load_mnist', 'load_fashion_mnist', 'load_binarized_mnist',
+           'load_cifar10', 'ImageFolderWarning', 'check_dataset_folder', 'split_indices', 'load_folder',
+           'check_dataset', 'load_dataset', 'binarize', 'one_hot', 'make_dataset', 'pick_per_class']
 
 # %% ../nbs/00_data.ipynb #26a9aec9
 class Split(NamedTuple):
@@ -470,7 +470,7 @@ def load_cifar10(path=None, download=None) -> ImageData:
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.gif')   # the files Keras's image_dataset_from_directory reads
 
 class ImageFolderWarning(UserWarning):
-    "Part of a folder of images was left out (unreadable files, empty class folders, stray files); the rest loaded."
+    "Part of a folder of images was left out (unreadable files, empty class folders, stray files) or changed (transparency composited on white); the rest loaded."
 
 def check_dataset_folder(folder) -> Path:
     "`folder` as a `Path` if it exists, is a folder and is not empty; else a one-line error saying which it is not."
@@ -501,6 +501,66 @@ def split_indices(y,                  # integer labels (n,); all equal for unlab
         test[big], train[big] = train[big][:1], train[big][1:]
     return rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
 
+# %% ../nbs/00_data.ipynb #b3f888ef
+COLOR_MODES = ('auto', 'rgb', 'grayscale')    # what `load_folder`'s color_mode takes
+SCAN_PIXELS = 4096 * 4096                     # pictures larger than this are not decoded for the alpha check
+
+class _Scan(NamedTuple):
+    "What the headers of a folder's pictures say: their sizes (height, width) and how many of each, palette pictures, pictures with transparency."
+    sizes: dict
+    palette: list
+    alpha: list
+    def notes(self, h, w, crop=False) -> list:
+        "One short phrase for each thing `load_folder` did to some pictures, for `describe()`."
+        out = []
+        if len(self.sizes) > 1:
+            common = sorted(self.sizes, key=lambda s: -self.sizes[s])      # height × width, the most frequent first
+            shown = ', '.join(f'{a}×{b}' for a, b in common[:3]) + (', ...' if len(common) > 3 else '')
+            out.append(f"{sum(self.sizes.values()):,} images in {len(self.sizes)} sizes ({shown}) "
+                       f"{'cropped to the aspect ratio and resized' if crop else 'resized (squashed)'} to {h}×{w}")
+        if self.palette: out.append(f"{len(self.palette):,} palette image{'s' * (len(self.palette) != 1)} read as the colours of {'their palettes' if len(self.palette) != 1 else 'its palette'}")
+        return out
+
+def _scan_images(folder, files, kept) -> _Scan:
+    "Open each decoded picture lazily with Pillow (the header only) for its size and mode; decode only those that may be transparent."
+    from PIL import Image
+    sizes, palette, alpha = {}, [], []
+    for i in kept.tolist():
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore', Image.DecompressionBombWarning)
+                with Image.open(folder / files[i]) as im:
+                    (wd, ht), mode = im.size, im.mode
+                    sizes[(ht, wd)] = sizes.get((ht, wd), 0) + 1
+                    if mode in ('P', 'PA'): palette.append(i)
+                    maybe = mode in ('RGBA', 'LA', 'PA', 'RGBa', 'La') or 'transparency' in im.info
+                    if maybe and wd * ht <= SCAN_PIXELS and im.convert('RGBA').getchannel('A').getextrema()[0] < 255: alpha.append(i)
+        except Exception: continue                    # Keras decoded it; Pillow cannot: leave it as Keras read it
+    return _Scan(sizes, palette, alpha)
+
+def _on_white(path, grey=False) -> np.ndarray:
+    "The picture at `path` composited over a white background, as bytes (H, W, 3), or (H, W, 1) if `grey`."
+    from PIL import Image
+    with Image.open(path) as im:
+        rgba = im.convert('RGBA')
+    white = Image.new('RGBA', rgba.size, (255, 255, 255, 255))
+    out = Image.alpha_composite(white, rgba).convert('L' if grey else 'RGB')
+    a = np.asarray(out)
+    return a[..., None] if grey else a
+
+def _resize_like_keras(a, size, interpolation='bilinear', crop=False) -> np.ndarray:
+    "Bytes (H, W, C) resized as `image_dataset_from_directory` resizes them, scaled to [0, 1]."
+    from vae_tutorial.backend import import_tensorflow
+    tf = import_tensorflow()
+    t = tf.convert_to_tensor(a)
+    if crop:
+        from keras.src.utils import image_utils
+        from keras.src.backend import tensorflow as tf_backend
+        t = image_utils.smart_resize(t, size, interpolation=interpolation, backend_module=tf_backend)
+    else: t = tf.image.resize(t, size, method=interpolation)
+    return np.clip(np.asarray(t, np.float32) / 255.0, 0.0, 1.0)
+
+
 # %% ../nbs/00_data.ipynb #eeb73022
 def _image_size(image_size) -> tuple:
     "`image_size` as (height, width): an int is a square side."
@@ -512,16 +572,16 @@ def _image_size(image_size) -> tuple:
 
 def load_folder(folder,                     # a folder of images, or of one sub-folder of images per class
                 image_size=32,              # the square side images are resized to, or (height, width)
-                color_mode='rgb',           # 'rgb' (3 channels) or 'grayscale' (1)
+                color_mode='auto',          # 'auto': grey (1 channel) when every image is grey, else RGB; 'rgb' (3) or 'grayscale' (1) force it
                 test_fraction=0.2,          # share of each class held out as the test split
                 seed=0,                     # seed of the split: the same seed gives the same split
                 interpolation='bilinear',   # how Keras resizes: 'bilinear', 'nearest', 'area', 'bicubic', ...
                 crop_to_aspect_ratio=False, # crop to the target's shape before resizing, instead of squashing?
                ) -> ImageData:
-    "Your own images through `keras.utils.image_dataset_from_directory`: resized, in [0, 1], labelled by sub-folder, split with a seed."
+    "Your own images through `keras.utils.image_dataset_from_directory`: resized, in [0, 1], grey kept grey, labelled by sub-folder, split with a seed."
     p = check_dataset_folder(folder)
     h, w = _image_size(image_size)
-    check_choice(color_mode, ('rgb', 'grayscale'), 'color_mode')
+    check_choice(color_mode, COLOR_MODES, 'color_mode')
     check_choice(interpolation, ('bilinear', 'nearest', 'bicubic', 'area', 'lanczos3', 'lanczos5', 'gaussian', 'mitchellcubic'), 'interpolation')
     test_fraction = check_positive(test_fraction, 'test_fraction')
     if test_fraction >= 1: raise ValueError(f"test_fraction={test_fraction!r}; it must lie between 0 and 1, e.g. 0.2")
@@ -530,7 +590,7 @@ def load_folder(folder,                     # a folder of images, or of one sub-
     tf = import_tensorflow()
     try:
         ds = keras.utils.image_dataset_from_directory(
-            p, labels='inferred' if labelled else None, label_mode='int' if labelled else None, color_mode=color_mode,
+            p, labels='inferred' if labelled else None, label_mode='int' if labelled else None, color_mode='grayscale' if color_mode == 'grayscale' else 'rgb',
             batch_size=None, image_size=(h, w), shuffle=False, interpolation=interpolation,
             crop_to_aspect_ratio=crop_to_aspect_ratio, verbose=False)
     except ValueError as e:
@@ -555,6 +615,16 @@ def load_folder(folder,                     # a folder of images, or of one sub-
         warnings.warn(f"Skipped {len(bad):,} of {len(files):,} image files in {p.name}/ that could not be decoded: "
                       f"{', '.join(bad[:3])}{', ...' if len(bad) > 3 else ''}", ImageFolderWarning, stacklevel=2)
     x = np.clip(np.concatenate(xs) / 255.0, 0.0, 1.0).astype(np.float32)
+    scan = _scan_images(p, files, kept)
+    if scan.alpha:                                   # Keras drops alpha: put the composited pictures in their place
+        row = {int(i): r for r, i in enumerate(kept)}
+        for i in scan.alpha: x[row[i]] = _resize_like_keras(_on_white(p / files[i], color_mode == 'grayscale'), (h, w), interpolation, crop_to_aspect_ratio)
+        warnings.warn(f"Composited {len(scan.alpha):,} of {len(kept):,} images with transparent pixels on white "
+                      f"(e.g. {files[scan.alpha[0]]}), so that colour hidden under them stays hidden", ImageFolderWarning, stacklevel=2)
+    mode = color_mode
+    if color_mode == 'auto':                         # grey pictures decode with R = G = B exactly, and resizing keeps it so
+        mode = 'grayscale' if all((b[..., :1] == b[..., 1:]).all() for b in np.array_split(x, max(1, len(x) // 1024))) else 'rgb'
+        if mode == 'grayscale': x = np.ascontiguousarray(x[..., :1])
     y = np.concatenate(ys).astype(np.int64) if labelled else np.zeros(len(x), np.int64)
     if labelled:
         with os.scandir(p) as entries: stray = sorted(e.name for e in entries if e.is_file() and e.name.lower().endswith(IMAGE_EXTENSIONS))
@@ -565,8 +635,10 @@ def load_folder(folder,                     # a folder of images, or of one sub-
                                 "their labels stay unused", ImageFolderWarning, stacklevel=2)
     tr, te = split_indices(y, test_fraction, seed)
     pct = round(100 * test_fraction)
-    note = (f"{h}×{w} {'RGB' if color_mode == 'rgb' else 'grey'}, " + (f"{len(class_names)} class{'es' * (len(class_names) != 1)}, " if labelled else "unlabelled, ")
-            + f"split {100 - pct}/{pct}{' per class' if labelled else ''} with seed {seed}")
+    colour = 'RGB' if mode == 'rgb' else 'grey' + (' (every image is grey)' if color_mode == 'auto' else '')
+    note = (f"{h}×{w} {colour}, " + (f"{len(class_names)} class{'es' * (len(class_names) != 1)}, " if labelled else "unlabelled, ")
+            + f"split {100 - pct}/{pct}{' per class' if labelled else ''} with seed {seed}"
+            + ''.join('; ' + n for n in scan.notes(h, w, crop_to_aspect_ratio)))
     def part(i): return Split(x[i], y[i] if labelled else None)
     p = p.resolve()
     return ImageData(p.name, part(tr), part(te), None, class_names, 'folder', str(p), None, note)
@@ -588,7 +660,7 @@ def load_dataset(dataset,             # a name in `DATASETS`, or the path of a f
                  path=None,           # named data sets: an explicit .npz file or a folder holding it
                  download=None,       # named data sets: try the internet? (as for `load`)
                  image_size=None,     # folders: the square side or (height, width) to resize to; None: 32
-                 color_mode=None,     # folders: 'rgb' or 'grayscale'; None: 'rgb'
+                 color_mode=None,     # folders: 'auto' (grey if every image is grey), 'rgb' or 'grayscale'; None: 'auto'
                  test_fraction=0.2,   # folders: share of each class held out for testing
                  seed=0,              # folders: seed of the split
                  timeout=10.0,        # named data sets: seconds a download may stall
@@ -599,14 +671,14 @@ def load_dataset(dataset,             # a name in `DATASETS`, or the path of a f
         h, w, c = IMAGE_SHAPES[name]
         if image_size is not None and _image_size(image_size) != (h, w):
             raise ValueError(f"image_size={image_size!r}: {name} images are {h}×{w}; image_size is for folders of images, leave it out")
-        if color_mode is not None and color_mode != ('rgb' if c == 3 else 'grayscale'):
+        if color_mode not in (None, 'auto') and color_mode != ('rgb' if c == 3 else 'grayscale'):
             raise ValueError(f"color_mode={color_mode!r}: {name} images are {'colour' if c == 3 else 'grey'}; color_mode is for folders of images, leave it out")
         return load(name, path, download, timeout)
     if name == 'sprites':                     # the procedural colour set; image_size is its canvas
         from vae_tutorial.sprites import make_sprites
         return make_sprites(size=32 if image_size is None else _image_size(image_size)[0], seed=seed)
     if path is not None: raise ValueError("path= names the .npz file of a named data set; for a folder of images pass only the folder")
-    return load_folder(name, 32 if image_size is None else image_size, color_mode or 'rgb', test_fraction, seed)
+    return load_folder(name, 32 if image_size is None else image_size, color_mode or 'auto', test_fraction, seed)
 
 # %% ../nbs/00_data.ipynb #80af6198
 def binarize(x,          # images with values in [0, 1]
