@@ -213,6 +213,17 @@ nan, inf = float('nan'), float('inf')
 # models that need one: started now, judged at the end
 cli_case('generate --n 10000000 (31 GB of pixels): refused up front', cli_fails(r'(GB|memory).*(--n|batches|smaller)'), G, '--model', TMP/'run', '--n', '10000000', '--out', TMP/'big.png', timeout=240)
 cli_case('generate a model file nobody may read', cli_fails(r'permission denied'), G, '--model', TMP/'secret.keras', '--out', TMP/'p.png', as_nobody=True)
+# issue 27: nothing overwritten without asking, results as data, --version
+for name in ('taken.png', 'taken2.png', 'taken.npz'): (TMP/name).write_bytes(b'mine')
+cli_case('train --out a folder holding a run: refused, names --overwrite', cli_fails(r'already holds a run.*add --overwrite'), T, '--out', TMP/'run', '--data', DATA, '--epochs', '1')
+cli_case('generate --out a file that exists: refused, names --overwrite', cli_fails(r'already exists; add --overwrite'), G, '--model', TMP/'run', '--out', TMP/'taken.png')
+cli_case('generate --npz a file that exists: refused', cli_fails(r'--npz .*already exists; add --overwrite'), G, '--model', TMP/'run', '--out', TMP/'n1.png', '--npz', TMP/'taken.npz')
+cli_case('generate --npz not ending in .npz', cli_fails(r'does not end in \.npz'), G, '--model', TMP/'run', '--out', TMP/'n2.png', '--npz', TMP/'x.npy')
+cli_case('generate --png_dir a file', cli_fails(r'--png_dir .*is a file'), G, '--model', TMP/'run', '--out', TMP/'n3.png', '--png_dir', DATA)
+cli_case('generate --npz and --png_dir beside the grid', cli_works(r'images \(4, 28, 28, 1\) float32.*\n.*4 PNGs of 28×28'),
+         G, '--model', TMP/'run', '--n', '4', '--out', TMP/'d1.png', '--npz', TMP/'d1.npz', '--png_dir', TMP/'d1')
+cli_case('generate --overwrite replaces --out', cli_works(r'Wrote .*taken2\.png'), G, '--model', TMP/'run', '--n', '4', '--out', TMP/'taken2.png', '--overwrite')
+for cmd in (T, G, D): cli_case(f'{cmd} --version', cli_works(r'vae_tutorial \d+\.\d+\.\d+\s*$'), cmd, '--version')
 
 case("TrainConfig(model='vae', prior='bogus'), as --model vae --prior bogus", lambda: TrainConfig(model='vae', prior='bogus').check(), fails(r"prior='bogus' is not one of"))
 # codes, decode, encode
