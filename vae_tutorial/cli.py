@@ -4,12 +4,14 @@
 
 # %% auto #0
 __all__ = ['CLI_ERRORS', 'HIDDEN_WARNINGS', 'RUN_FILES', 'RUN_FREE_BYTES', 'demo_main', 'train_main', 'generate_main',
-           'cli_error_types', 'signals_interrupt', 'out_of_memory', 'cli_errors', 'check_writable', 'check_png_out',
-           'vae_tutorial_demo', 'check_out_dir', 'write_run', 'vae_tutorial_train', 'vae_tutorial_generate',
-           'underscore_options', 'console_script']
+           'cli_error_types', 'signals_interrupt', 'out_of_memory', 'cli_errors', 'check_writable', 'check_new_file',
+           'check_png_out', 'vae_tutorial_demo', 'check_out_dir', 'write_run', 'vae_tutorial_train', 'check_png_dir',
+           'image_file_name', 'write_image_data', 'vae_tutorial_generate', 'underscore_options', 'console_script']
 
 # %% ../nbs/07_cli.ipynb #efcc5fb8
-import os, sys, json, errno, shutil, signal, inspect, tempfile, threading, warnings, contextlib
+import os, re, sys, json, errno, shutil, signal, inspect, tempfile, threading, warnings, contextlib
+import numpy as np
+from . import __version__
 from pathlib import Path
 from fastcore.script import call_parse, store_true, anno_parser
 from .data import load_dataset, pick_per_class, check_dataset, atomic_path, DataFileError, write_error, IMAGE_SHAPES
@@ -74,13 +76,23 @@ def check_writable(folder,         # where files will be made (it, or the neares
         raise ValueError(f"{what}: {q} {_CANNOT.get(e.errno, f'cannot be written ({e.strerror})')}; choose a folder you can write to") from None
     return q
 
-def check_png_out(out) -> Path:
-    "Return `out` as a Path if it names a PNG file that can be written, else raise a one-line `ValueError`."
-    p = Path(out).expanduser()
-    if p.is_dir(): raise ValueError(f"--out {out} is a folder; name the PNG to write, e.g. {p/'samples.png'}")
-    if p.suffix.lower() != '.png': raise ValueError(f"--out {out} does not end in .png; name the output file something.png")
-    check_writable(p.parent, f'--out {out}')
+def check_new_file(out,              # the file asked for
+                   overwrite=False,  # may a file already there be replaced?
+                   what='--out',     # the option, for the message
+                   suffix='.png',    # the ending the file must have
+                  ) -> Path:
+    "Return `out` as a Path if it names a `suffix` file that can be written and is not there yet (or `overwrite`), else raise a one-line `ValueError`."
+    p, kind = Path(out).expanduser(), suffix[1:].upper()
+    if p.is_dir(): raise ValueError(f"{what} {out} is a folder; name the {kind} to write, e.g. {p/('samples' + suffix)}")
+    if p.suffix.lower() != suffix: raise ValueError(f"{what} {out} does not end in {suffix}; name the output file something{suffix}")
+    if (p.exists() or p.is_symlink()) and not overwrite:
+        raise ValueError(f"{what} {out} already exists; add --overwrite to replace it, or choose another {what}")
+    check_writable(p.parent, f'{what} {out}')
     return p
+
+def check_png_out(out, overwrite=False) -> Path:
+    "Return `out` as a Path if it names a PNG file that can be written and is not there yet (or `overwrite`), else raise a one-line `ValueError`."
+    return check_new_file(out, overwrite)
 
 # %% ../nbs/07_cli.ipynb #378182e8
 @call_parse
@@ -94,7 +106,7 @@ def vae_tutorial_demo(
 ):
     "Load a data set, write a PNG grid of its test images (one row per class), and say what was done."
     with cli_errors('vae_tutorial_demo'):
-        check_dataset(dataset); check_png_out(out)
+        check_dataset(dataset); check_png_out(out, overwrite=True)   # the demo's picture is replaced, as before
         if per_class < 1: raise ValueError(f"--per_class {per_class}: expected 1 or more")
         d = load_dataset(dataset, path=data, download=False if offline else None)
         print(d.describe())
@@ -113,14 +125,17 @@ RUN_FREE_BYTES = 200 * 10**6   # the free space a run needs where --out is (its 
 
 def check_out_dir(out,                       # the run folder asked for
                   need_bytes=RUN_FREE_BYTES, # the free space it needs
+                  overwrite=False,           # may a run already in `out` be replaced?
                  ) -> Path:
-    "Return `out` as a Path if it is a folder or could become one, in a writable place with `need_bytes` free; else a one-line `ValueError`."
+    "Return `out` as a Path if it is a folder or could become one, holds no run (or `overwrite`), in a writable place with `need_bytes` free; else a one-line `ValueError`."
     p = Path(out).expanduser()
     for q in (p, *p.parents):
         if q.exists():
             if q.is_dir(): break
             if q == p: raise ValueError(f"--out {out} is a file; --out names the folder for the run's files (e.g. runs/vae)")
             raise ValueError(f"--out {out}: {q} is a file, so no folder can be made there")
+    if p.is_dir() and not overwrite and (held := [f for f in RUN_FILES if os.path.lexists(p/f)]):
+        raise ValueError(f"--out {out} already holds a run ({', '.join(held)}); add --overwrite to replace it, or choose another --out")
     where = check_writable(p.parent, f'--out {out}')     # the new run is written beside `out`, then renamed into its place
     if p.is_dir(): check_writable(p, f'--out {out}')
     if (free := shutil.disk_usage(where).free) < need_bytes:
@@ -186,7 +201,7 @@ def _summary(record, out) -> str:
         acc = t['conditional_accuracy']
         names = record['data']['class_names']
         lines.append(f"Conditional accuracy {acc['overall']:.1%}: the share of generated images a classifier reads as the class asked for "
-                     f"(per class {names[0]}-{names[-1]}: {' '.join(f'{a:.0%}' for a in acc['per_digit'])}; the classifier reads "
+                     f"(per class: {', '.join(f'{name} {a:.0%}' for name, a in zip(names, acc['per_digit']))}; the classifier reads "
                      f"{acc['judge_on_real_test_images']:.0%} of real test images right); {out/'samples.png'} has one column per class.")
     bpd = f" ({t['bits_per_dim']:.3f} bits/dim)" if t.get('bits_per_dim') is not None else ''
     lines.append(f"Test {'conditional ' * ('conditional_accuracy' in t)}ELBO {t['elbo']:.1f} nats/image{bpd} after {n} "
@@ -211,6 +226,7 @@ def vae_tutorial_train(
     seed:int=0,                 # seeds the weights, the shuffling and the binarization
     limit:int=0,                # train on the first N training images only, for quick demos (0: all)
     offline:store_true=False,   # never try to download
+    overwrite:store_true=False, # replace the run already in --out (without it, a folder holding one is refused)
     prior:str='standard',       # cvae only: standard (N(0, I)) or learned (a Gaussian p(z|y) per class)
     distribute:store_true=False,# data-parallel training over every device the backend sees (tf.distribute.MirroredStrategy; keras.distribution.DataParallel on JAX)
     cpu_devices:int=0,          # split the host CPU into N devices first, to try --distribute without accelerators (0: leave it)
@@ -223,14 +239,59 @@ def vae_tutorial_train(
         check_settings(latent_dim=latent_dim, epochs=epochs, batch_size=batch_size, limit=limit, learning_rate=learning_rate, beta=beta)
         side = image_size if isinstance(image_size, int) and image_size >= 8 else 32
         check_network_size(arch, latent_dim, image_shape=IMAGE_SHAPES.get(dataset, (side, side, 3)))   # latent_dim=10**9: one line, now
-        out = check_out_dir(out)                # writable, with room for the run: found out before training, not after
+        out = check_out_dir(out, overwrite=overwrite)   # holds no run (or may be replaced), writable, with room for the run: found out before training, not after
         if cpu_devices:                                          # before the backend starts its devices
             from vae_tutorial.backend import use_cpu_devices; use_cpu_devices(cpu_devices)
         from vae_tutorial.training import TrainConfig, run       # imports TensorFlow
-        config = TrainConfig(**{k: v for k, v in args.items() if k != 'out'}, verbose=1 if sys.stdout.isatty() else 2)
+        config = TrainConfig(**{k: v for k, v in args.items() if k not in ('out', 'overwrite')}, verbose=1 if sys.stdout.isatty() else 2)
         result = run(config.check())   # a progress bar on a terminal, a line per epoch in a log
         write_run(result, out, args)   # nothing is written before this line, and then all of the run or none of it
         print(_summary(result.record, out))
+
+# %% ../nbs/07_cli.ipynb #a7c3e1f0
+def check_png_dir(png_dir,          # the folder asked for (made if missing)
+                  overwrite=False,  # may PNG files already there be replaced?
+                 ) -> Path:
+    "Return `png_dir` as a Path if it is (or could become) a writable folder holding no PNG files (or `overwrite`); else a one-line `ValueError`."
+    p = Path(png_dir).expanduser()
+    if p.exists() and not p.is_dir(): raise ValueError(f"--png_dir {png_dir} is a file; name a folder for the PNGs (it is made if missing)")
+    if p.is_dir() and not overwrite and next(p.glob('*.png'), None):
+        raise ValueError(f"--png_dir {png_dir} already holds PNG files; add --overwrite to replace them, or choose another --png_dir")
+    check_writable(p, f'--png_dir {png_dir}')
+    return p
+
+def image_file_name(i,           # the image's index
+                    n,           # how many images there are
+                    label=None,  # its class name (a CVAE's), or None
+                   ) -> str:
+    "The file name of image `i` of `n` in `--png_dir`: its zero-padded index, then its class name made safe for a file name."
+    safe = None if label is None else re.sub(r'[^\w.-]+', '_', str(label)).strip('._') or 'class'
+    return f"{i:0{max(4, len(str(n - 1)))}d}" + (f"_{safe}" if safe else '') + '.png'
+
+def write_image_data(images,           # generated images, (n, H, W, C) in [0, 1]
+                     labels=None,      # the class index of each image (a CVAE's), or None
+                     class_names=(),   # the model's class names
+                     npz=None,         # write the arrays here: images, labels (-1: none) and class_names
+                     png_dir=None,     # write one PNG per image here, at its own pixel size (grey as L, colour as RGB)
+                    ) -> list:
+    "Write generated images as data beside the grid: an `.npz` of arrays and/or one PNG per image; return the paths written."
+    from PIL import Image
+    from vae_tutorial.data import atomic_path
+    x = np.asarray(images, np.float32)
+    if not np.isfinite(x).all(): raise ValueError("the model made NaN or infinite pixel values, which cannot be saved as images; retrain it")
+    x = np.clip(x, 0, 1)
+    y = np.full(len(x), -1, np.int64) if labels is None else np.asarray(labels, np.int64)
+    written = []
+    if npz is not None:
+        with atomic_path(npz) as t, open(t, 'wb') as f: np.savez(f, images=x, labels=y, class_names=np.array(class_names, dtype=str))
+        written.append(Path(npz))
+    if png_dir is not None:
+        d = Path(png_dir).expanduser(); d.mkdir(parents=True, exist_ok=True)
+        for i, im in enumerate(np.round(x * 255).astype(np.uint8)):
+            name = image_file_name(i, len(x), None if y[i] < 0 else class_names[y[i]])
+            with atomic_path(d/name) as t: Image.fromarray(im[..., 0] if im.shape[-1] == 1 else im).save(t, format='PNG')
+        written.append(d)
+    return written
 
 # %% ../nbs/07_cli.ipynb #d5ad8e06
 @call_parse
@@ -242,13 +303,18 @@ def vae_tutorial_generate(
     ncol:int=8,                        # images per row (at most n)
     label:str=None,                    # CVAE only: the class to draw, by name (a sub-folder's name) or index (default: random classes)
     digit:int=None,                    # CVAE only: the same for MNIST, by digit 0-9
+    npz:str=None,                      # also write the images as arrays to this .npz: images, float32 (n, H, W, C) in [0, 1], and labels
+    png_dir:str=None,                  # also write each image as its own PNG, at the model's pixel size, into this folder
+    overwrite:store_true=False,        # replace --out, --npz or the PNGs in --png_dir if they exist (without it they are refused)
 ):
-    "Draw new images from a trained model (of one class, for a CVAE) and write them as a PNG grid."
+    "Draw new images from a trained model (of one class, for a CVAE) and write them as a PNG grid, and as data if asked."
     with cli_errors('vae_tutorial_generate'):
         if n < 1: raise ValueError(f"--n {n}: expected 1 or more")
         if ncol < 1: raise ValueError(f"--ncol {ncol}: expected 1 or more")
         if label is not None and digit is not None: raise ValueError(f"--label {label} and --digit {digit}: give one of them")
-        check_png_out(out)
+        check_png_out(out, overwrite)
+        if npz is not None: check_new_file(npz, overwrite, '--npz', '.npz')
+        if png_dir is not None: check_png_dir(png_dir, overwrite)
         where = Path(model).expanduser()
         if where.is_dir() and where.suffix != '.keras': where = where/'model.keras'     # a run folder
         if where.exists(): check_file(where, 'model file', "; pass the model.keras that training wrote")   # a FIFO: never opened
@@ -261,10 +327,20 @@ def vae_tutorial_generate(
         if asked is not None and not vae.conditional:
             raise ValueError(f"{flag} {asked}: this is a plain VAE, which takes no labels; train one with --model cvae to choose the class")
         cls = None if asked is None else vae.class_index(label) if label is not None else int(check_digits(digit, vae.num_classes))
-        images = vae.sample(n, seed=seed) if cls is None else vae.generate(cls, n, seed=seed)
+        if not vae.conditional: labels, images = None, vae.sample(n, seed=seed)
+        elif cls is not None: labels, images = np.full(n, cls), vae.generate(cls, n, seed=seed)
+        else:                      # random classes, drawn as `CVAE.sample` draws them, so that they can be saved
+            labels = np.random.default_rng(seed).integers(0, vae.num_classes, n)
+            images = vae.sample(n, seed=seed + 1, y=labels)
+        if not np.isfinite(images).all():    # found out before anything is written
+            raise ValueError(f"{where}: the model made NaN or infinite pixel values, which cannot be saved as images; retrain it (a lower --learning_rate)")
         path = save_image_grid(images, out, ncol=min(ncol, n))
         what = f"samples from the prior (seed {seed})" if cls is None else f"images of class {vae.class_names[cls]!r} (seed {seed})"
         print(f"Wrote {path}: {n} {what}, {min(ncol, n)} per row.")
+        names = vae.class_names if vae.conditional else ()
+        for p in write_image_data(images, labels, names, npz=npz, png_dir=png_dir):
+            print(f"Wrote {p}: " + (f"images ({n}, {h}, {w}, {c}) float32 in [0, 1], labels and class_names" if p.suffix == '.npz'
+                                    else f"{n} PNGs of {h}×{w} pixels, named by index{' and class' * vae.conditional}") + '.')
 
 
 # %% ../nbs/07_cli.ipynb #f100bab3
@@ -285,6 +361,7 @@ def console_script(func):
     def main():
         parser = anno_parser(func, prog=Path(sys.argv[0]).name)
         if eg: parser.epilog = f"Options may also be spelled with hyphens: --{eg.replace('_', '-')} for --{eg}."
+        parser.add_argument('--version', action='version', version=f'vae_tutorial {__version__}')
         args = vars(parser.parse_args(underscore_options(sys.argv[1:])))
         args.pop('pdb', None); args.pop('xtra', None)
         func(**args)      # returns None: exit status 0 unless the command exits with another
