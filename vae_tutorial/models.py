@@ -9,17 +9,18 @@ from pathlib import Path
 import numpy as np
 from .backend import keras, ops
 from .checks import IMAGE_SHAPE, check_image_shape, check_choice, check_images, check_codes, check_count, check_positive, check_digits, check_labels, check_model, check_request, check_file
-from .losses import Sampling, kl_to_standard_normal, bernoulli_log_likelihood, gaussian_log_likelihood
+from .losses import Sampling, kl_to_standard_normal, log_normal_pdf, bernoulli_log_likelihood, gaussian_log_likelihood
 from .losses import continuous_bernoulli_log_likelihood, continuous_bernoulli_mean
 from .networks import build_networks
 from .data import atomic_path
 
 # %% auto #0
-__all__ = ['LIKELIHOODS', 'VAE', 'make_vae', 'ModelFileError', 'save_vae', 'load_vae', 'PRIORS', 'TEMPERATURE', 'fit_class_gaussians', 'CVAE', 'make_cvae', 'build_density_vae', 'IWAE', 'make_iwae']
+__all__ = ['LIKELIHOODS', 'VAE_PRIORS', 'KLWarmup', 'VAE', 'make_vae', 'ModelFileError', 'save_vae', 'load_vae', 'PRIORS', 'TEMPERATURE', 'fit_class_gaussians', 'CVAE', 'make_cvae', 'build_density_vae', 'IWAE', 'make_iwae']
 
 # %% ../nbs/03_vae.ipynb #c8836e45
 from .backend import replicas_in_sync   # 1 unless tf.distribute runs several replicas (00_training)
 LIKELIHOODS = ('bernoulli', 'gaussian', 'continuous_bernoulli')   # how a decoder's logits score pixels: see 02_elbo
+VAE_PRIORS = ('standard', 'mixture')   # a VAE's p(z): N(0, I), or a learned mixture of Gaussians (05_evaluation)
 
 def _batched(fn, n, batch_size):
     "Call `fn` on index slices covering `n` items, `batch_size` at a time, and join the NumPy results (arrays or tuples)."
@@ -27,12 +28,20 @@ def _batched(fn, n, batch_size):
     if isinstance(outs[0], tuple): return tuple(np.concatenate([o[k] for o in outs]) for k in range(len(outs[0])))
     return np.concatenate(outs)
 
+class KLWarmup(keras.callbacks.Callback):
+    "Raise a model's KL weight linearly from 0 to 1 over its first `kl_warmup` epochs (the loss uses β × weight while training)."
+    def on_epoch_begin(self, epoch, logs=None):
+        m = self.model
+        if m.kl_warmup: m.kl_weight.assign(min(1.0, epoch / m.kl_warmup))   # a variable: every backend's step reads it
+    def on_train_end(self, logs=None):
+        if self.model.kl_warmup: self.model.kl_weight.assign(1.0)
+
 @keras.saving.register_keras_serializable(package='vae_tutorial')
 class VAE(keras.Model):
     "A variational autoencoder: `encoder` gives Q(z|X), `decoder` gives P(X|z) logits, the prior P(z) is N(0, I); the loss is −ELBO."
     conditional = False                        # does the model take labels? (`CVAE`: True)
     networks = ('encoder', 'decoder')          # the sub-models it owns, saved in its config
-    settings = ('beta', 'likelihood', 'seed')  # the plain values saved in its config
+    settings = ('beta', 'likelihood', 'seed', 'prior', 'components', 'free_bits', 'kl_warmup')  # the plain values saved in its config
 
     def __init__(self,
                  encoder,                 # keras.Model: images → [mean, log_var]
@@ -40,6 +49,10 @@ class VAE(keras.Model):
                  beta=1.0,                # weight of the KL term (1 = the ELBO; >1 = β-VAE)
                  likelihood='bernoulli',  # 'bernoulli' (0/1 pixels), 'continuous_bernoulli' (grey levels in [0, 1]) or 'gaussian' (learned variance)
                  seed=None,               # seed of the sampling layer's noise
+                 prior='standard',        # P(z): 'standard' N(0, I), or 'mixture' (a learned mixture of `components` Gaussians)
+                 components=16,           # Gaussians in the mixture prior
+                 free_bits=0.0,           # nats per latent dimension below which training stops pushing the KL down (0: the ELBO)
+                 kl_warmup=0,             # epochs over which the KL weight rises from 0 to β (0: none)
                  **kwargs):               # passed to keras.Model (name, ...)
         super().__init__(**kwargs)
         self.encoder, self.decoder = encoder, decoder
@@ -47,6 +60,13 @@ class VAE(keras.Model):
         self.beta = check_positive(beta, 'beta', allow_zero=True)
         self.likelihood, self.seed = check_choice(likelihood, LIKELIHOODS, 'likelihood'), seed
         self.sampling = Sampling(seed=seed, name='sampling')
+        self.prior, self.components = check_choice(prior, VAE_PRIORS, 'prior'), check_count(components, 'components')
+        self.free_bits, self.kl_warmup = check_positive(free_bits, 'free_bits', allow_zero=True), check_count(kl_warmup, 'kl_warmup', low=0)
+        if self.free_bits and self.prior == 'mixture':
+            raise ValueError("free_bits needs a Gaussian prior (one KL per dimension); use prior='standard' or free_bits=0")
+        self.kl_weight = (self.add_weight(shape=(), initializer='ones', trainable=False, name='kl_weight') if self.kl_warmup
+                          else 1.0)   # the warm-up's factor on β while training (`KLWarmup` sets it each epoch)
+        if self.prior == 'mixture': self._add_mixture()
         channels = self.image_shape[-1]           # one learned log-variance for grey images, one per channel for colour
         self.obs_log_var = (self.add_weight(shape=() if channels == 1 else (channels,), name='obs_log_var',
                                             initializer=keras.initializers.Constant(math.log(0.1)))
@@ -67,9 +87,30 @@ class VAE(keras.Model):
     def prior_params(self, y):
         "Mean and log_var of the prior: N(0, I) is (0, 0), broadcast to any shape."
         return 0.0, 0.0
-    def kl(self, mean, log_var, y):
-        "KL[Q(z|X) ‖ P(z)] per image in nats, in closed form."
-        return kl_to_standard_normal(mean, log_var)
+    def _add_mixture(self):
+        "The mixture prior's weights: a mean, a log-variance and a logit per component."
+        shape, init = (self.components, self.latent_dim), keras.initializers.RandomNormal(stddev=1.0, seed=self.seed)
+        self.mixture_means = self.add_weight(shape=shape, initializer=init, name='mixture_means')
+        self.mixture_log_vars = self.add_weight(shape=shape, initializer='zeros', name='mixture_log_vars')
+        self.mixture_logits = self.add_weight(shape=(self.components,), initializer='zeros', name='mixture_logits')
+    def log_prior(self, z, y=None):
+        "log P(z) in nats for codes `z` (..., latent_dim): a Gaussian's density, or the mixture's log-sum-exp over its components."
+        if self.prior != 'mixture': return log_normal_pdf(z, *self.prior_params(y))
+        per_component = log_normal_pdf(z[..., None, :], self.mixture_means, self.mixture_log_vars)   # (..., components)
+        return ops.logsumexp(per_component + ops.log_softmax(self.mixture_logits), axis=-1)
+    def kl(self, mean, log_var, y, z=None):
+        "KL[Q(z|X) ‖ P(z)] per image in nats: in closed form for N(0, I); for the mixture, log Q(z|X) − log P(z) at the sample `z`."
+        if self.prior != 'mixture': return kl_to_standard_normal(mean, log_var)
+        if z is None: z = self.sampling([mean, log_var])
+        return log_normal_pdf(z, mean, log_var) - self.log_prior(z)
+    def kl_dims(self, mean, log_var, y):
+        "KL per image and latent dimension (n, latent_dim) to a Gaussian prior, in closed form: what free bits act on."
+        prior_mean, prior_log_var = self.prior_params(y)
+        return 0.5 * (ops.exp(log_var - prior_log_var) + ops.square(mean - prior_mean) * ops.exp(-prior_log_var) - 1.0 - log_var + prior_log_var)
+    def kl_penalty(self, mean, log_var, y, kl):
+        "The KL part of the training loss for a batch: the mean KL, or with free bits Σ_j max(λ, the batch's mean KL_j)."
+        if not self.free_bits: return ops.mean(kl)
+        return ops.sum(ops.maximum(ops.mean(self.kl_dims(mean, log_var, y), axis=0), self.free_bits))
     def log_likelihood(self, x, logits):
         "log P(X|z) per image in nats, from the decoder's output `logits`."
         if self.likelihood == 'bernoulli': return bernoulli_log_likelihood(x, logits)
@@ -95,10 +136,17 @@ class VAE(keras.Model):
         images, labels = self.split_inputs(x)
         y_pred = {k: ops.cast(v, 'float32') for k, v in y_pred.items()}   # the loss in float32 under any precision
         reconstruction = -self.log_likelihood(y_pred.get('images', ops.cast(images, 'float32')), y_pred['logits'])
-        kl = self.kl(y_pred['mean'], y_pred['log_var'], labels)
+        kl = self.kl(y_pred['mean'], y_pred['log_var'], labels, z=y_pred['z'])
         self.reconstruction_tracker.update_state(reconstruction)
         self.kl_tracker.update_state(kl)
-        return ops.mean(reconstruction + self.beta * kl) / replicas_in_sync()   # tf.distribute sums the replicas' gradients
+        kl_term = self.kl_weight * self.kl_penalty(y_pred['mean'], y_pred['log_var'], labels, kl) if training else ops.mean(kl)
+        return (ops.mean(reconstruction) + self.beta * kl_term) / replicas_in_sync()   # tf.distribute sums the replicas' gradients
+
+    def fit(self, x=None, *args, callbacks=None, **kwargs):
+        "Keras' `fit`, with a `KLWarmup` callback added when the model warms its KL term up."
+        callbacks = list(callbacks or [])
+        if self.kl_warmup and not any(isinstance(c, KLWarmup) for c in callbacks): callbacks.append(KLWarmup())
+        return super().fit(x, *args, callbacks=callbacks, **kwargs)
 
     def get_config(self):
         config = {'name': self.name, **{k: getattr(self, k) for k in self.settings}}
@@ -117,9 +165,13 @@ class VAE(keras.Model):
         if y is not None: raise ValueError("a plain VAE takes no labels: drop y= (a CVAE, from make_cvae, is conditioned on labels)")
         return None
 
-    def prior_of(self, y=None, n=1):
-        "Mean and log_var of the prior for `n` codes (of p(z|y) for labels `y`, one per code), float32 NumPy (n, latent_dim)."
+    def prior_of(self, y=None, n=1, seed=None):
+        "Mean and log_var of the prior for `n` codes (of p(z|y) for labels `y`; of a component drawn per code for a mixture), float32 NumPy (n, latent_dim)."
         if y is not None and np.ndim(y): n = len(y)
+        if self.prior == 'mixture':
+            weights = ops.convert_to_numpy(ops.softmax(self.mixture_logits)).astype(np.float64)
+            pick = np.random.default_rng(None if seed is None else (seed, 1)).choice(self.components, size=n, p=weights / weights.sum())
+            return tuple(ops.convert_to_numpy(t)[pick].astype(np.float32) for t in (self.mixture_means, self.mixture_log_vars))
         params = self.prior_params(self.labels_for(y, n))
         return tuple(np.broadcast_to(ops.convert_to_numpy(t), (n, self.latent_dim)).astype(np.float32) for t in params)
 
@@ -141,7 +193,7 @@ class VAE(keras.Model):
         "Generate `n` new images: z from the prior (p(z|y) for labels `y`, for a CVAE), then `decode`; a seed repeats them."
         n = check_request(n, self.image_shape)
         y = self.labels_for(y, n)
-        mean, log_var = self.prior_of(y, n)
+        mean, log_var = self.prior_of(y, n, seed=seed)
         z = mean + np.exp(0.5 * log_var) * np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
         return self.decode(z, y)
 
@@ -237,7 +289,7 @@ class CVAE(VAE):
     "A conditional VAE: `encoder` gives q(z|x,y), `decoder` gives p(x|z,y) logits, the prior p(z|y) is N(0, I) or learned; `generate` draws from a Gaussian per class fitted after training."
     conditional = True
     networks = VAE.networks + ('prior_net',)
-    settings = VAE.settings + ('prior', 'num_classes', 'class_names', 'class_codes')
+    settings = VAE.settings + ('num_classes', 'class_names', 'class_codes')   # `prior` is one of VAE's settings, with the CVAE's choices
 
     def __init__(self,
                  encoder,                 # keras.Model: [images, one-hot] → [mean, log_var]
@@ -274,8 +326,8 @@ class CVAE(VAE):
     def prior_params(self, y):
         "Mean and log_var of p(z|y) for one-hot labels `y`: (0, 0) for the standard prior, the prior network's output for the learned one."
         return (0.0, 0.0) if self.prior_net is None else self.prior_net(y)
-    def kl(self, mean, log_var, y):
-        "KL[q(z|x,y) ‖ p(z|y)] per image in nats, in closed form."
+    def kl(self, mean, log_var, y, z=None):
+        "KL[q(z|x,y) ‖ p(z|y)] per image in nats, in closed form (`z`, the sample, is not needed)."
         if self.prior_net is None: return kl_to_standard_normal(mean, log_var)
         return kl_gaussians(mean, log_var, *self.prior_params(y))
 
@@ -426,8 +478,7 @@ def log_weights(self:VAE, x,   # images (n, H, W, C) of the model's `image_shape
     flat = ops.reshape(z, (-1, self.latent_dim))
     logits = self.decoder(self.decoder_inputs(flat, None if y is None else ops.tile(y, (k, 1))))
     log_px = ops.reshape(self.log_likelihood(ops.tile(x, (k, 1, 1, 1)), logits), (k, -1))
-    prior_mean, prior_log_var = self.prior_params(y)
-    return log_px + log_normal_pdf(z, prior_mean, prior_log_var) - log_normal_pdf(z, mean, log_var)
+    return log_px + self.log_prior(z, y) - log_normal_pdf(z, mean, log_var)
 
 # %% ../nbs/05_evaluation.ipynb #82cc7792
 def build_density_vae(hidden=(200, 200),   # widths of the encoder's hidden layers; the decoder mirrors them
