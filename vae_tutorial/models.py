@@ -488,12 +488,13 @@ def build_density_vae(hidden=(200, 200),   # widths of the encoder's hidden laye
                       k=1,                 # importance samples in the training objective: 1 = the VAE's ELBO, >1 = IWAE
                       seed=None,           # seed of the sampling noise
                       image_shape=IMAGE_SHAPE, # (H, W, C) of the images
+                      **options,           # the VAE's density options: `prior`, `components`, `free_bits`, `kl_warmup`
                      ):
     "The dense VAE of the density literature (784-200-200-50 tanh by default, for MNIST), from `build_networks`; `k>1` trains it as an `IWAE`."
     encoder, decoder = build_networks('dense', latent_dim, hidden, image_shape=image_shape, activation=activation, dropout=dropout)
     name = '-'.join(map(str, (math.prod(check_image_shape(image_shape)), *hidden, latent_dim)))
-    if check_count(k, 'k') > 1: return IWAE(encoder, decoder, k=k, seed=seed, name=f'iwae{k}_{name}')
-    return VAE(encoder, decoder, seed=seed, name=f'vae_{name}')
+    if check_count(k, 'k') > 1: return IWAE(encoder, decoder, k=k, seed=seed, name=f'iwae{k}_{name}', **options)
+    return VAE(encoder, decoder, seed=seed, name=f'vae_{name}', **options)
 
 # %% ../nbs/05_evaluation.ipynb #e74356e0
 @keras.saving.register_keras_serializable(package='vae_tutorial')
@@ -511,6 +512,8 @@ class IWAE(VAE):
                  **kwargs):
         k = check_count(k, 'k')
         if beta != 1: raise ValueError(f"beta={beta}; the IWAE bound has no KL weight, use a VAE for a β-VAE")
+        for option in ('free_bits', 'kl_warmup'):
+            if kwargs.get(option): raise ValueError(f"{option}={kwargs[option]}; the IWAE bound has no separate KL term to change, use a VAE for {option}")
         super().__init__(encoder, decoder, beta=1.0, likelihood=likelihood, seed=seed, **kwargs)
         self.k = k
         self.noise = keras.random.SeedGenerator(seed)
