@@ -17,15 +17,17 @@ from .training import train_vae, SampleSnapshots, VALIDATION_SEED, is_binary
 from .classifier import get_classifier, conditional_accuracy
 from .evaluate import evaluate_nll
 from .sprites import make_sprites, make_shapes_folder
+from .completion import make_completion, train_completion, completion_nll, quadrant_mask, CompletionNet, CompletionCVAE
 
 # %% auto #0
 __all__ = ['WEIGHTS_DIR', 'RECIPES', 'DATASETS', 'INT8_MIN_SIZE', 'TOLERANCE', 'weights_dir', 'Recipe', 'PretrainedError',
            'recipe', 'recipe_source', 'mnist_classifier', 'sprites_judge', 'vae_dense_2d', 'ae_dense_2d',
            'vae_conv_16d', 'vae_dense_16d', 'vae_dense_16d_beta8', 'cvae_dense_16d_standard', 'cvae_dense_16d_learned',
            'cvae_dense_2d_learned', 'density_vae', 'density_iwae5', 'sprites_vae', 'sprites_cb_vae', 'sprites_cvae',
-           'sprites_beta4_vae', 'shapes_cvae', 'read_manifest', 'round_weights', 'save_weights', 'load_weights',
-           'Pretrained', 'load_pretrained', 'recipe_data', 'train_recipe', 'pretrained', 'within_tolerance',
-           'check_data', 'model_loss', 'score', 'ship', 'write_manifest', 'compare', 'verify', 'main']
+           'sprites_beta4_vae', 'shapes_cvae', 'completion_baseline', 'completion_cvae', 'read_manifest',
+           'round_weights', 'save_weights', 'load_weights', 'Pretrained', 'load_pretrained', 'recipe_data',
+           'train_recipe', 'pretrained', 'within_tolerance', 'check_data', 'model_loss', 'score', 'ship',
+           'write_manifest', 'compare', 'verify', 'main']
 
 # %% ../nbs/00_pretrained.ipynb #467a419d
 WEIGHTS_DIR = Path(str(importlib.resources.files('vae_tutorial'))) / 'assets' / 'weights'   # where the package keeps its weights and manifest.json
@@ -197,6 +199,16 @@ def shapes_cvae(data, epochs):
                       class_names=data.class_names, image_shape=data.image_shape)
     return model, _fit(model, data, epochs, batch_size=32), {}
 
+@recipe('completion_baseline', 'mnist', 15, '04a_completion', 'deterministic completion network [x·m, m] → logits of the missing pixels, 500-500 ReLU')
+def completion_baseline(data, epochs):
+    model = make_completion('baseline', seed=0)   # seeds Keras itself
+    return model, train_completion(model, data.train.x, epochs, x_val=data.test.x[:2000]), {}
+
+@recipe('completion_cvae', 'mnist', 25, '04a_completion', 'completion CVAE: p(z|x_known), q(z|x_known, x_missing), p(x_missing|z, x_known), 32-D z, 500-500 ReLU')
+def completion_cvae(data, epochs):
+    model = make_completion('cvae', latent_dim=32, seed=0)
+    return model, train_completion(model, data.train.x, epochs, x_val=data.test.x[:2000]), {}
+
 # %% ../nbs/00_pretrained.ipynb #8dfbed81
 def _retrain_hint(name): return f"reinstall vae_tutorial, or retrain it: python -m vae_tutorial.pretrained {name} --out DIR"
 
@@ -352,6 +364,7 @@ TOLERANCE = {   # how far a retrained model's figures may land from the shipped 
     'conditional_accuracy': ('absolute', 0.03), # generated images read as the class asked for: within 3 points
     'test_accuracy': ('absolute', 0.01),       # a judge on the real test images: within 1 point
     'nll': ('absolute', 1.5),                  # nats per image, importance-sampled
+    **{f'completion_nll_{q}': ('relative', 0.03) for q in (1, 2, 3)},   # −log p(missing | known quadrants), 1,000 test digits: within 3 %
 }
 
 def within_tolerance(key, new, old) -> bool:
@@ -387,6 +400,8 @@ def _judge_of(name, judges) -> object:
 
 def score(name, model, data, judges=None) -> dict:
     "The figures the manifest records for model `name` trained on `data`: losses, accuracies, and NLL for the density models."
+    if isinstance(model, (CompletionNet, CompletionCVAE)):   # −log p(x_missing|x_known) on 1,000 test digits, 1, 2 and 3 quadrants known
+        return {f'completion_nll_{q}': round(float(completion_nll(model, data.test.x[:1000], quadrant_mask(q), k=100).mean()), 4) for q in (1, 2, 3)}
     if not hasattr(model, 'conditional'):   # a judge: its accuracy on the real test images
         return {'test_accuracy': float(np.mean(np.argmax(model.predict(data.test.x, verbose=0), 1) == data.test.y))}
     test = data.test
