@@ -37,7 +37,7 @@ setuptools.setup(
                 + [f'Programming Language :: Python :: {v}' for v in py_versions],
     packages=setuptools.find_namespace_packages(include=[lib_path, f'{lib_path}.*'], exclude=['*.__pycache__']),
     include_package_data=True,
-    package_data={f'{lib_path}.assets': ['*.npz', '*.md', 'weights/*.npz', 'weights/*.json']},
+    package_data={f'{lib_path}.assets': ['*.npz', '*.md', '*.json', 'weights/*.npz', 'weights/*.json']},
     install_requires=_list('requirements'),
     extras_require={'dev': _list('dev_requirements')},
     python_requires='>=' + min_python,

@@ -17,7 +17,7 @@ import argparse, asyncio, datetime, os, re, shutil, subprocess, sys, tempfile, t
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ['index', '01_*', '02_*', '03_*', '04_*', '05_*', '06_*', '08_*']   # the tutorial, in reading order
+NOTEBOOKS = ['index', '01_*', '02_*', '03_*', '04_*', '04a_*', '05_*', '06_*', '08_*']   # the tutorial, in reading order
 KERNEL = 'vae-tutorial-reader'
 ANSI = re.compile(r'\x1b\[[0-9;]*[A-Za-z]')
 

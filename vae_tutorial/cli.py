@@ -227,7 +227,10 @@ def vae_tutorial_train(
     limit:int=0,                # train on the first N training images only, for quick demos (0: all)
     offline:store_true=False,   # never try to download
     overwrite:store_true=False, # replace the run already in --out (without it, a folder holding one is refused)
-    prior:str='standard',       # cvae only: standard (N(0, I)) or learned (a Gaussian p(z|y) per class)
+    prior:str='standard',       # vae: standard (N(0, I)) or mixture (a learned mixture of 16 Gaussians); cvae: standard or learned (a Gaussian p(z|y) per class)
+    free_bits:float=0.0,        # nats per latent dimension below which the KL is no longer pushed down (keeps codes in use; 0: the plain ELBO)
+    kl_warmup:int=0,            # epochs over which the KL weight rises from 0 to --beta (0: none)
+    k:int=1,                    # vae only: importance samples in the loss; more than 1 trains the tighter IWAE bound
     distribute:store_true=False,# data-parallel training over every device the backend sees (tf.distribute.MirroredStrategy; keras.distribution.DataParallel on JAX)
     cpu_devices:int=0,          # split the host CPU into N devices first, to try --distribute without accelerators (0: leave it)
     precision:str='float32',    # float32, mixed_bfloat16 or mixed_float16: Keras dtype policies (the loss stays float32)
@@ -243,7 +246,7 @@ def vae_tutorial_train(
         if cpu_devices:                                          # before the backend starts its devices
             from vae_tutorial.backend import use_cpu_devices; use_cpu_devices(cpu_devices)
         from vae_tutorial.training import TrainConfig, run       # imports TensorFlow
-        config = TrainConfig(**{k: v for k, v in args.items() if k not in ('out', 'overwrite')}, verbose=1 if sys.stdout.isatty() else 2)
+        config = TrainConfig(**{a: v for a, v in args.items() if a not in ('out', 'overwrite')}, verbose=1 if sys.stdout.isatty() else 2)
         result = run(config.check())   # a progress bar on a terminal, a line per epoch in a log
         write_run(result, out, args)   # nothing is written before this line, and then all of the run or none of it
         print(_summary(result.record, out))

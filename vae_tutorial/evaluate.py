@@ -9,11 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 from .backend import keras, ops
 from .checks import check_images, check_count, check_model
-from .losses import log_mean_exp, kl_gaussians, nats_to_bits_per_dim
+from .losses import log_mean_exp, log_normal_pdf, kl_gaussians, nats_to_bits_per_dim
 
 # %% auto #0
 __all__ = ['iw_bound_toy', 'iw_chunks', 'iw_log_likelihood', 'NLLReport', 'evaluate_nll', 'fit_local_posteriors', 'elbo_of',
-           'kl_per_dimension', 'activity', 'active_units']
+           'kl_per_dimension', 'activity', 'active_units', 'prior_holes']
 
 # %% ../nbs/05_evaluation.ipynb #d135687b
 def iw_bound_toy(toy,           # a `LinearGaussian` (exact log_joint and log_evidence)
@@ -179,6 +179,7 @@ def kl_per_dimension(model,    # a trained VAE or CVAE
                      y=None,   # labels, for a CVAE
                     ) -> np.ndarray:
     "Average over images of KL[q(z_j|x) ‖ p(z_j)] for each latent dimension j, in nats (latent_dim,)."
+    if getattr(model, 'prior', None) == 'mixture': raise ValueError("a mixture prior has no KL per dimension; compare models with `active_units`, which needs only the encoder")
     per_dim = [t[..., None] for t in _posterior_and_prior(model, x, y)]   # a last axis of size 1: one KL per dimension
     return ops.convert_to_numpy(kl_gaussians(*per_dim)).mean(axis=0)
 
@@ -191,3 +192,20 @@ def active_units(model, x, y=None,
                 ) -> int:
     "How many latent dimensions have activity above `threshold`."
     return int((activity(model, x, y) > threshold).sum())
+
+# %% ../nbs/05_evaluation.ipynb #d5a1000d
+def prior_holes(model,        # a trained VAE
+                x,            # images whose codes make up the aggregate posterior (a few thousand)
+                n=2000,       # draws from the prior
+                ratio=0.1,    # a draw is in a hole where q(z) < ratio × p(z)
+                seed=0,       # seed of the draws
+               ) -> float:
+    "Share of draws z ~ p(z) where the aggregate posterior q(z) = mean_i q(z|x_i) is below `ratio` × p(z): the prior's holes."
+    check_model(model, 'prior_holes')
+    if model.conditional: raise ValueError("prior_holes compares p(z) with the codes of a plain VAE; for a CVAE, compare each class's codes with p(z|y)")
+    mean, log_var = model.encode(check_images(x, shape=model.image_shape))
+    p_mean, p_log_var = model.prior_of(None, check_count(n, 'n'), seed=seed)
+    z = p_mean + np.exp(0.5 * p_log_var) * np.random.default_rng(seed).standard_normal(p_mean.shape).astype(np.float32)
+    log_q = np.concatenate([ops.convert_to_numpy(ops.logsumexp(log_normal_pdf(z[i:i + 100, None], mean, log_var), axis=1))
+                            for i in range(0, n, 100)]) - math.log(len(mean))   # log q(z), 100 draws at a time
+    return float(np.mean(log_q < np.log(ratio) + ops.convert_to_numpy(model.log_prior(z))))

@@ -211,11 +211,15 @@ def make_vae(arch='conv',            # 'conv' or 'dense'
              hidden=None,            # encoder widths (the dense decoder mirrors them); None for the defaults
              seed=None,              # seed of the sampling noise
              image_shape=IMAGE_SHAPE,# (H, W, C) of the images it will take
+             prior='standard',       # 'standard' N(0, I), or 'mixture' (learned): see `VAE`
+             free_bits=0.0,          # nats per latent dimension the KL stops being pushed below (0: the ELBO)
+             kl_warmup=0,            # epochs over which the KL weight rises from 0 (0: none)
              **dense,                # `activation` and `dropout` of the dense layers, as for `build_encoder`
             ) -> VAE:
     "A `VAE` with a `build_networks` pair of architecture `arch` for images of `image_shape`."
     encoder, decoder = build_networks(arch, latent_dim, hidden, image_shape=image_shape, **dense)
-    return VAE(encoder, decoder, beta=beta, likelihood=likelihood, seed=seed, name=f'vae_{arch}_{int(latent_dim)}d')
+    return VAE(encoder, decoder, beta=beta, likelihood=likelihood, seed=seed, prior=prior, free_bits=free_bits, kl_warmup=kl_warmup,
+               name=f'vae_{arch}_{int(latent_dim)}d')
 
 # %% ../nbs/03_vae.ipynb #80dd9e1b
 class ModelFileError(ValueError):
@@ -452,6 +456,8 @@ def make_cvae(arch='dense',            # 'conv' or 'dense'
               num_classes=None,        # number of labels; None: len(class_names), or 10
               image_shape=IMAGE_SHAPE, # (H, W, C) of the images it will take
               class_names=None,        # a readable name per label (e.g. a data set's `class_names`); default '0', '1', …
+              free_bits=0.0,           # nats per latent dimension the KL stops being pushed below (0: the ELBO)
+              kl_warmup=0,             # epochs over which the KL weight rises from 0 (0: none)
              ) -> CVAE:
     "A `CVAE` whose encoder and decoder are `build_networks` of `arch` with the one-hot label as extra input."
     prior = check_choice(prior, PRIORS, 'prior')
@@ -459,7 +465,7 @@ def make_cvae(arch='dense',            # 'conv' or 'dense'
     encoder, decoder = build_networks(arch, latent_dim, hidden, num_classes=check_count(num_classes, 'num_classes', low=2),
                                       image_shape=image_shape)
     return CVAE(encoder, decoder, prior=prior, num_classes=num_classes, class_names=class_names, beta=beta, likelihood=likelihood, seed=seed,
-                name=f'cvae_{arch}_{int(latent_dim)}d_{prior}')
+                free_bits=free_bits, kl_warmup=kl_warmup, name=f'cvae_{arch}_{int(latent_dim)}d_{prior}')
 
 # %% ../nbs/05_evaluation.ipynb #57879c45
 from fastcore.basics import patch
@@ -534,7 +540,8 @@ def make_iwae(arch='dense',           # 'conv' or 'dense'
               hidden=None,            # encoder widths (the decoder mirrors them)
               seed=None,              # seed of the sampling noise
               image_shape=IMAGE_SHAPE,# (H, W, C) of the images
+              prior='standard',       # 'standard' N(0, I), or 'mixture' (learned): see `VAE`
              ) -> IWAE:
     "An `IWAE` with the same networks `make_vae` builds: the IWAE option of the package's models."
     encoder, decoder = build_networks(arch, latent_dim, hidden, image_shape=image_shape)
-    return IWAE(encoder, decoder, k=k, likelihood=likelihood, seed=seed, name=f'iwae{k}_{arch}_{int(latent_dim)}d')
+    return IWAE(encoder, decoder, k=k, likelihood=likelihood, seed=seed, prior=prior, name=f'iwae{k}_{arch}_{int(latent_dim)}d')

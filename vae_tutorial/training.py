@@ -273,7 +273,7 @@ from .data import IMAGE_SHAPES
 from .data import load_dataset, check_dataset, pick_per_class, binarize
 from .losses import nats_to_bits_per_dim
 from .networks import ARCHS
-from .models import make_vae, make_cvae, PRIORS, LIKELIHOODS
+from .models import make_vae, make_cvae, make_iwae, PRIORS, VAE_PRIORS, LIKELIHOODS
 from .plots import plot_history, plot_reconstructions, plot_samples, plot_digit_grid
 
 # %% ../nbs/07_cli.ipynb #387f258e
@@ -297,7 +297,10 @@ class TrainConfig:
     seed: int = 0                 # seeds the weights, the shuffling and the binarization
     limit: int = 0                # train on the first N training images only (0: all)
     offline: bool = False         # never try to download
-    prior: str = 'standard'       # cvae only: standard or learned
+    prior: str = 'standard'       # vae: standard or mixture; cvae: standard or learned
+    free_bits: float = 0.0        # nats per latent dimension the KL stops being pushed below (0: the ELBO)
+    kl_warmup: int = 0            # epochs over which the KL weight rises from 0 (0: none)
+    k: int = 1                    # vae only: importance samples in the loss (more than 1 trains the IWAE bound)
     verbose: int = 2              # Keras' progress output: 0 none, 1 a progress bar, 2 a line per epoch
     distribute: bool = False      # data-parallel over every device the backend sees (tf.distribute / keras.distribution)
     cpu_devices: int = 0          # split the host CPU into N devices first (to try --distribute without accelerators); 0: leave it
@@ -306,7 +309,7 @@ class TrainConfig:
     def check(self) -> 'TrainConfig':
         check_choice(self.model, MODELS, 'model'); check_dataset(self.dataset)
         check_choice(self.arch, ARCHS, 'arch'); check_latent_dim(self.latent_dim)
-        check_choice(self.likelihood, ('auto', *LIKELIHOODS), 'likelihood'); check_choice(self.prior, PRIORS, 'prior')
+        check_choice(self.likelihood, ('auto', *LIKELIHOODS), 'likelihood'); check_choice(self.prior, PRIORS if self.model == 'cvae' else VAE_PRIORS, f'prior (for --model {self.model})')
         check_settings(epochs=self.epochs, batch_size=self.batch_size, limit=self.limit, learning_rate=self.learning_rate, beta=self.beta)
         check_count(self.cpu_devices, 'cpu_devices', low=0); check_choice(self.precision, PRECISIONS, 'precision')
         if check_count(self.image_size, 'image_size', low=0) and self.image_size < 8:
@@ -315,7 +318,11 @@ class TrainConfig:
             raise ValueError(f"--image_size is for a folder of images or the sprites; {self.dataset} images keep their own size")
         if self.model == 'cvae' and self.dataset == 'binarized_mnist':
             raise ValueError("--model cvae needs labels, and binarized_mnist has none for its training images; use --dataset mnist or fashion_mnist")
-        if self.model == 'vae' and self.prior != 'standard': raise ValueError(f"prior={self.prior!r} is for --model cvae; a VAE's prior is N(0, I)")
+        check_positive(self.free_bits, 'free_bits', allow_zero=True); check_count(self.kl_warmup, 'kl_warmup', low=0)
+        if check_count(self.k, 'k') > 1 and self.model != 'vae': raise ValueError(f"k={self.k} (the IWAE bound) is for --model vae; drop --k for a CVAE")
+        if self.k > 1 and self.beta != 1: raise ValueError(f"beta={self.beta}; the IWAE bound (--k) has no KL weight, drop --beta or --k")
+        if self.k > 1 and (self.free_bits or self.kl_warmup): raise ValueError("--free_bits and --kl_warmup change the ELBO's KL term, which the IWAE bound (--k) has not; use one or the other")
+        if self.free_bits and self.prior == 'mixture': raise ValueError("--free_bits needs a Gaussian prior (one KL per dimension); drop it or use --prior standard")
         side = self.image_size or 32                        # a folder's (or the sprites') images: RGB of that side
         check_network_size(self.arch, self.latent_dim, image_shape=IMAGE_SHAPES.get(self.dataset, (side, side, 3)))   # before any data is read
         return self
@@ -332,7 +339,9 @@ def likelihood_for(likelihood, d) -> str:
 def _make_model(c, d):
     "The untrained model of a checked `TrainConfig` for the loaded data set `d` (its image shape and classes)."
     kw = dict(beta=c.beta, likelihood=likelihood_for(c.likelihood, d), seed=c.seed, image_shape=d.image_shape)
-    if c.model == 'vae': return make_vae(c.arch, c.latent_dim, **kw)
+    if c.model == 'vae' and c.k > 1: return make_iwae(c.arch, c.latent_dim, k=c.k, prior=c.prior, **{k: v for k, v in kw.items() if k != 'beta'})
+    kw.update(free_bits=c.free_bits, kl_warmup=c.kl_warmup)
+    if c.model == 'vae': return make_vae(c.arch, c.latent_dim, prior=c.prior, **kw)
     if len(d.class_names) < 2:
         raise ValueError(f"--model cvae needs labelled images of at least 2 classes, and {d.name} has {len(d.class_names) or 'no'} "
                          f"class{'es' * (len(d.class_names) != 1)}: put the images in one sub-folder per class")
