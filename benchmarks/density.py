@@ -29,7 +29,10 @@ def parse():
     p.add_argument('--latent_dim', type=int, default=50)
     p.add_argument('--activation', default='tanh')
     p.add_argument('--dropout', type=float, default=0.0, help='dropout after each hidden layer')
-    p.add_argument('--warmup', type=int, default=0, help='KL warm-up: β rises linearly from 0 to 1 over this many epochs (VAE only)')
+    p.add_argument('--warmup', type=int, default=0, help='KL warm-up: the KL weight rises linearly from 0 to 1 over this many epochs (VAE only)')
+    p.add_argument('--free_bits', type=float, default=0.0, help='nats per latent dimension below which the KL is not pushed down (VAE only)')
+    p.add_argument('--prior', default='standard', help='standard or mixture (a learned mixture of 16 Gaussians)')
+    p.add_argument('--pixel', action='store_true', help='an autoregressive pixel decoder (a local PixelCNN-style likelihood)')
     p.add_argument('--minutes', type=float, default=45.0, help='training budget (wall clock)')
     p.add_argument('--max_epochs', type=int, default=100000)
     p.add_argument('--patience', type=int, default=50, help='stop after this many epochs without a better validation loss')
@@ -59,8 +62,9 @@ def main():
     if a.quick: x_train, x_valid, x_test = x_train[:5000], x_valid[:1000], x_test[::50]
     hidden = tuple(int(h) for h in a.hidden.split(','))
     keras.utils.set_random_seed(a.seed)
-    model = build_density_vae(hidden, a.latent_dim, a.activation, a.dropout, k=a.k, seed=a.seed)
-    if a.warmup and a.k > 1: sys.exit("--warmup applies to the VAE's ELBO only; drop it for an IWAE (--k > 1)")
+    if (a.warmup or a.free_bits) and a.k > 1: sys.exit("--warmup and --free_bits apply to the VAE's ELBO only; drop them for an IWAE (--k > 1)")
+    options = dict(prior=a.prior, free_bits=a.free_bits, kl_warmup=a.warmup, **({'pixel': True} if a.pixel else {}))
+    model = build_density_vae(hidden, a.latent_dim, a.activation, a.dropout, k=a.k, seed=a.seed, **options)
     if a.init:
         try: src = load_vae(a.init)
         except ModelFileError as e: sys.exit(f"--init: {e}")
@@ -68,7 +72,6 @@ def main():
         except ValueError: sys.exit(f"--init {a.init}: its networks differ from 784-{a.hidden.replace(',', '-')}-{a.latent_dim}; "
                                     f"pass the --hidden and --latent_dim it was trained with")
     model.compile(optimizer=keras.optimizers.Adam(a.lr), jit_compile=True)
-    if a.warmup: model.beta = 0.0
     budget, t0 = a.minutes * 60, time.time()
 
     class Control(keras.callbacks.Callback):
@@ -77,21 +80,19 @@ def main():
         def on_epoch_begin(self, epoch, logs=None):
             frac = min(1.0, (time.time() - t0) / budget)
             self.model.optimizer.learning_rate.assign(a.lr * (a.lr_end / a.lr) ** frac)
-            if a.warmup and epoch <= a.warmup:
-                self.model.beta = min(1.0, epoch / a.warmup)
-                self.model.make_train_function(force=True)   # β is a constant of the traced step: retrace
         def on_epoch_end(self, epoch, logs=None):
             self.epochs = epoch + 1
             row = {'epoch': epoch + 1, 'seconds': round(time.time() - t0, 1), 'loss': float(logs['loss']), 'val_loss': float(logs['val_loss']),
-                   'beta': float(self.model.beta), 'lr': float(self.model.optimizer.learning_rate)}
+                   'kl_weight': float(self.model.kl_weight), 'lr': float(self.model.optimizer.learning_rate)}
             self.log.append(row)
-            if self.model.beta == 1.0 and logs['val_loss'] < self.best:
+            if epoch + 1 > a.warmup and logs['val_loss'] < self.best:   # validation scores the full ELBO; after the warm-up
                 self.best, self.best_epoch, self.weights = float(logs['val_loss']), epoch + 1, self.model.get_weights()
             if epoch % 10 == 0: print(f"  epoch {epoch + 1:4d}  {row['seconds']:6.0f} s  loss {row['loss']:7.2f}  val {row['val_loss']:7.2f}  "
-                                      f"best {self.best:7.2f} (epoch {self.best_epoch})  lr {row['lr']:.1e}  β {row['beta']:.2f}", flush=True)
+                                      f"best {self.best:7.2f} (epoch {self.best_epoch})  lr {row['lr']:.1e}  KL weight {row['kl_weight']:.2f}", flush=True)
             if time.time() - t0 > budget or epoch + 1 - self.best_epoch > a.patience and self.best_epoch: self.model.stop_training = True
 
-    name = f"{'IWAE k=' + str(a.k) if a.k > 1 else 'VAE'} 784-{'-'.join(map(str, hidden))}-{a.latent_dim} {a.activation}"
+    extras = ', '.join(x for x in (a.pixel and 'pixel decoder', a.free_bits and f'free bits {a.free_bits:g}', a.prior != 'standard' and f'{a.prior} prior', a.warmup and f'warm-up {a.warmup}') if x)
+    name = f"{'IWAE k=' + str(a.k) if a.k > 1 else 'VAE'} 784-{'-'.join(map(str, hidden))}-{a.latent_dim} {a.activation}" + (f" ({extras})" if extras else '')
     print(f"density benchmark: {name}, dropout {a.dropout}, warm-up {a.warmup}, batch {a.batch_size}, Adam {a.lr:g}→{a.lr_end:g}, "
           f"budget {a.minutes:g} min{', from ' + a.init if a.init else ''}; {len(x_train):,}/{len(x_valid):,}/{len(x_test):,} images", flush=True)
     ctl = Control()
