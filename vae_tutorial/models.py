@@ -462,7 +462,7 @@ class CVAE(VAE):
             seed = None if seed is None else seed + 1
         y = self.labels_for(y, n)
         style = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
-        return self.decode(self.code_of_style(style, y), y)
+        return self.decode(self.code_of_style(style, y), y, seed=None if seed is None else (seed, 2))
 
     def class_index(self, label) -> int:
         "The index of a class named by one of `class_names`, or given as its index (an int, or a string of digits)."
@@ -520,7 +520,9 @@ def log_weights(self:VAE, x,   # images (n, H, W, C) of the model's `image_shape
     "log w = log p(x|z) + log p(z) − log q(z|x) (all given `y`, for a CVAE) for each of the k × n samples, shape (k, n)."
     k = ops.shape(z)[0]
     flat = ops.reshape(z, (-1, self.latent_dim))
-    logits = self.decoder(self.decoder_inputs(flat, None if y is None else ops.tile(y, (k, 1))))
+    context = self.pixel_context(x)   # an autoregressive decoder's causal features: once per image, shared by its k samples
+    if context is not None: context = ops.reshape(ops.tile(context[None], (k, 1, 1, 1, 1)), (-1, *context.shape[1:]))
+    logits = self.decoder_logits(flat, None if y is None else ops.tile(y, (k, 1)), context=context)
     log_px = ops.reshape(self.log_likelihood(ops.tile(x, (k, 1, 1, 1)), logits), (k, -1))
     return log_px + self.log_prior(z, y) - log_normal_pdf(z, mean, log_var)
 
@@ -532,12 +534,15 @@ def build_density_vae(hidden=(200, 200),   # widths of the encoder's hidden laye
                       k=1,                 # importance samples in the training objective: 1 = the VAE's ELBO, >1 = IWAE
                       seed=None,           # seed of the sampling noise
                       image_shape=IMAGE_SHAPE, # (H, W, C) of the images
+                      pixel=False,         # True: an autoregressive (pixel) decoder, p(x_i | x_<i, z) (`build_pixel_net`)
+                      **options,           # more `VAE` settings: free_bits, kl_warmup, prior, components (not for an IWAE's bound)
                      ):
-    "The dense VAE of the density literature (784-200-200-50 tanh by default, for MNIST), from `build_networks`; `k>1` trains it as an `IWAE`."
-    encoder, decoder = build_networks('dense', latent_dim, hidden, image_shape=image_shape, activation=activation, dropout=dropout)
-    name = '-'.join(map(str, (math.prod(check_image_shape(image_shape)), *hidden, latent_dim)))
-    if check_count(k, 'k') > 1: return IWAE(encoder, decoder, k=k, seed=seed, name=f'iwae{k}_{name}')
-    return VAE(encoder, decoder, seed=seed, name=f'vae_{name}')
+    "The dense VAE of the density literature (784-200-200-50 tanh by default, for MNIST), from `build_networks`; `k>1` trains it as an `IWAE`, `pixel` gives it an autoregressive decoder."
+    encoder, decoder, *pixel_net = build_networks('dense', latent_dim, hidden, image_shape=image_shape, activation=activation, dropout=dropout, pixel=pixel)
+    name = '-'.join(map(str, (math.prod(check_image_shape(image_shape)), *hidden, latent_dim))) + ('-pixel' if pixel else '')
+    options['pixel_net'] = pixel_net[0] if pixel_net else None
+    if check_count(k, 'k') > 1: return IWAE(encoder, decoder, k=k, seed=seed, name=f'iwae{k}_{name}', **options)
+    return VAE(encoder, decoder, seed=seed, name=f'vae_{name}', **options)
 
 # %% ../nbs/05_evaluation.ipynb #e74356e0
 @keras.saving.register_keras_serializable(package='vae_tutorial')
@@ -554,6 +559,8 @@ class IWAE(VAE):
                  beta=1.0,                # must be 1: the bound has no KL weight
                  **kwargs):
         k = check_count(k, 'k')
+        if kwargs.get('free_bits') or kwargs.get('kl_warmup'):
+            raise ValueError("free_bits and kl_warmup act on the ELBO's KL term, which the IWAE bound does not have; use a VAE (k=1) for them")
         if beta != 1: raise ValueError(f"beta={beta}; the IWAE bound has no KL weight, use a VAE for a β-VAE")
         super().__init__(encoder, decoder, beta=1.0, likelihood=likelihood, seed=seed, **kwargs)
         self.k = k
