@@ -34,7 +34,7 @@ def iw_bound_toy(toy,           # a `LinearGaussian` (exact log_joint and log_ev
 def iw_chunks(n,                 # images to evaluate
               k,                 # importance samples per image
               max_floats=2**24,  # the most numbers one decoder output may hold
-              pixels=784,        # numbers per decoded image, H·W·C (784 for MNIST)
+              pixels=784,        # numbers per decoded image: H·W·C (784 for MNIST), and H·W·hidden more for an autoregressive model's context
              ) -> tuple:
     "(images per batch, samples per chunk) so that batch × chunk × pixels ≤ max_floats."
     k = check_count(k, 'k')
@@ -51,6 +51,11 @@ def _inputs(model, x, y, what):
     if model.conditional and y is None: raise ValueError("a CVAE estimates log p(x|y): pass the labels as y= (integers 0-9, one per image)")
     if not model.conditional and y is not None: raise ValueError("labels were given but this is a plain VAE; drop y=, or pass a CVAE")
     return x, model.labels_for(y, len(x))
+
+def _floats_per_image(model) -> int:
+    "Numbers the decoder makes per image and sample: H·W·C logits, and the H·W·hidden context an autoregressive decoder adds them to."
+    h, w, c = model.image_shape
+    return h * w * (c + (int(model.pixel_net.outputs[0].shape[-1]) if model.autoregressive else 0))
 
 def _iw_batch(model, xb, yb, k, chunk, rng):
     "L_k and the average log w for one batch of images, over `k` samples drawn `chunk` at a time."
@@ -74,7 +79,7 @@ def iw_log_likelihood(model,            # a trained VAE or CVAE (Bernoulli or Ga
                      ):
     "Per-image importance-weighted estimates L_k of log p(x) (or log p(x|y)) in nats, as a NumPy array (n,)."
     x, onehot = _inputs(model, x, y, 'iw_log_likelihood')
-    batch, chunk = iw_chunks(len(x), k, max_floats, pixels=math.prod(model.image_shape))
+    batch, chunk = iw_chunks(len(x), k, max_floats, pixels=_floats_per_image(model))
     rng, k = np.random.default_rng(seed), int(k)
     out, elbo = np.empty(len(x)), np.empty(len(x))
     for i in range(0, len(x), batch):
@@ -129,7 +134,8 @@ class _LocalGaussians(keras.Model):
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         n, d = self.q_mean.shape
         z = self.q_mean[None] + ops.exp(0.5 * self.q_log_var)[None] * keras.random.normal((self.k, n, d), seed=self.noise)
-        log_lik = self.vae.log_likelihood(ops.tile(x, (self.k, 1, 1, 1)), self.vae.decoder(ops.reshape(z, (self.k * n, d))))
+        xk = ops.tile(x, (self.k, 1, 1, 1))
+        log_lik = self.vae.log_likelihood(xk, self.vae.decoder_logits(ops.reshape(z, (self.k * n, d)), x=xk))
         elbo = ops.mean(ops.reshape(log_lik, (self.k, n)), axis=0) - self.vae.kl(self.q_mean, self.q_log_var, None)
         return -ops.mean(elbo)
 
@@ -163,8 +169,9 @@ def elbo_of(model,     # a trained plain VAE
     "The ELBO of q(z) = N(mean, exp(log_var)) for each image, in nats (n,): E_q log p(x|z), from k samples, minus the KL to the prior."
     check_model(model, 'elbo_of', conditional=False)
     x, k, rng = check_images(x, 'images', shape=model.image_shape), check_count(k, 'k'), np.random.default_rng(seed)
-    expected = [float(ops.mean(model.log_likelihood(np.repeat(x[i:i + 1], k, axis=0), model.decoder(
-                    mean[i] + np.exp(0.5 * log_var[i]) * rng.standard_normal((k, model.latent_dim)).astype(np.float32)))))
+    def log_lik(xk, z): return model.log_likelihood(xk, model.decoder_logits(z, x=xk))
+    expected = [float(ops.mean(log_lik(np.repeat(x[i:i + 1], k, axis=0),
+                                       mean[i] + np.exp(0.5 * log_var[i]) * rng.standard_normal((k, model.latent_dim)).astype(np.float32))))
                 for i in range(len(x))]
     return np.asarray(expected) - ops.convert_to_numpy(model.kl(mean, log_var, None))
 

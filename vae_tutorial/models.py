@@ -40,7 +40,7 @@ class KLWarmup(keras.callbacks.Callback):
 class VAE(keras.Model):
     "A variational autoencoder: `encoder` gives Q(z|X), `decoder` gives P(X|z) logits, the prior P(z) is N(0, I); the loss is −ELBO."
     conditional = False                        # does the model take labels? (`CVAE`: True)
-    networks = ('encoder', 'decoder')          # the sub-models it owns, saved in its config
+    networks = ('encoder', 'decoder', 'pixel_net')   # the sub-models it owns, saved in its config (pixel_net: None unless autoregressive)
     settings = ('beta', 'likelihood', 'seed', 'prior', 'components', 'free_bits', 'kl_warmup')  # the plain values saved in its config
 
     def __init__(self,
@@ -53,12 +53,16 @@ class VAE(keras.Model):
                  components=16,           # Gaussians in the mixture prior
                  free_bits=0.0,           # nats per latent dimension below which training stops pushing the KL down (0: the ELBO)
                  kl_warmup=0,             # epochs over which the KL weight rises from 0 to β (0: none)
+                 pixel_net=None,          # keras.Model images → causal context (n, H, W, hidden) (`build_pixel_net`): an autoregressive p(x|z)
                  **kwargs):               # passed to keras.Model (name, ...)
         super().__init__(**kwargs)
         self.encoder, self.decoder = encoder, decoder
         self.latent_dim = int(decoder.inputs[0].shape[-1])           # z is the decoder's first input
         self.beta = check_positive(beta, 'beta', allow_zero=True)
         self.likelihood, self.seed = check_choice(likelihood, LIKELIHOODS, 'likelihood'), seed
+        if pixel_net is not None and self.likelihood != 'bernoulli':
+            raise ValueError(f"likelihood={likelihood!r} with a pixel decoder: it models 0/1 pixels one by one, so use likelihood='bernoulli'")
+        self.pixel_net = pixel_net
         self.sampling = Sampling(seed=seed, name='sampling')
         self.prior, self.components = check_choice(prior, VAE_PRIORS, 'prior'), check_count(components, 'components')
         self.free_bits, self.kl_warmup = check_positive(free_bits, 'free_bits', allow_zero=True), check_count(kl_warmup, 'kl_warmup', low=0)
@@ -78,6 +82,25 @@ class VAE(keras.Model):
     def image_shape(self) -> tuple:
         "(H, W, C) of the images the model takes: its encoder's input shape, so it is saved with the model."
         return tuple(int(d) for d in self.encoder.inputs[0].shape[1:])
+
+    @property
+    def autoregressive(self) -> bool:
+        "Is P(X|z) autoregressive, Π_i p(x_i | x_<i, z) through a `pixel_net`, rather than independent pixels given z?"
+        return self.pixel_net is not None
+
+    def pixel_context(self, x, training=None):
+        "The causal features (n, H, W, hidden) of images `x` an autoregressive decoder adds to z's (None for other models)."
+        return None if self.pixel_net is None else self.pixel_net(x, training=training)
+
+    def decoder_logits(self, z, y=None, x=None, context=None, training=None):
+        "Logits (n, H, W, C) for codes `z` (labels `y`, for a CVAE); autoregressive: of p(x_i | x_<i, z) for the images `x` (teacher forcing), or their `pixel_context`."
+        inputs = self.decoder_inputs(z, y)
+        if self.pixel_net is None: return self.decoder(inputs, training=training)
+        if context is None:
+            if x is None: raise ValueError("an autoregressive decoder scores pixels given the image: pass x= (or its pixel_context); to generate, use decode")
+            context = self.pixel_context(x, training)
+        inputs = [ops.convert_to_tensor(t) for t in (inputs if isinstance(inputs, list) else [inputs])]   # Keras takes no NumPy beside tensors
+        return self.decoder([*inputs, context], training=training)
 
     def split_inputs(self, inputs):
         "(images, labels) from what `fit`, `evaluate` or `call` passes; a VAE's labels are None."
@@ -128,7 +151,7 @@ class VAE(keras.Model):
             x = ops.cast(keras.random.uniform(ops.shape(x), seed=self.sampling.seed_generator) < x, x.dtype)
         mean, log_var = self.encoder(self.encoder_inputs(x, y), training=training)
         z = self.sampling([mean, log_var])
-        out = {'mean': mean, 'log_var': log_var, 'z': z, 'logits': self.decoder(self.decoder_inputs(z, y), training=training)}
+        out = {'mean': mean, 'log_var': log_var, 'z': z, 'logits': self.decoder_logits(z, y, x=x, training=training)}
         if training and self.binarize_in_step: out['images'] = x   # the bits the loss must score
         return out
 
@@ -182,12 +205,30 @@ class VAE(keras.Model):
         def enc(i): return tuple(ops.convert_to_numpy(t) for t in self.encoder(self.encoder_inputs(x[i], None if y is None else y[i])))
         return _batched(enc, len(x), batch_size)
 
-    def decode(self, z, y=None, batch_size=1000) -> np.ndarray:
-        "Decoded images (n, H, W, C): the pixel means E[x|z] in [0, 1] (`pixel_means`; given labels `y`, for a CVAE)."
+    def decode(self, z, y=None, batch_size=1000, seed=None) -> np.ndarray:
+        "Decoded images (n, H, W, C): the pixel means E[x|z] in [0, 1] (`pixel_means`; given labels `y`, for a CVAE). An autoregressive model instead generates pixel by pixel and returns *sampled* 0/1 pixels, not means; a `seed` repeats them."
         z, batch_size = check_codes(z, self.latent_dim), check_count(batch_size, 'batch_size')
         y = self.labels_for(y, len(z))
+        if self.autoregressive:
+            rng = np.random.default_rng(seed)
+            return _batched(lambda i: self._generate(z[i], None if y is None else y[i], rng), len(z), batch_size)
         def dec(i): return ops.convert_to_numpy(self.pixel_means(self.decoder(self.decoder_inputs(z[i], None if y is None else y[i]))))
         return _batched(dec, len(z), batch_size)
+
+    def _generate(self, z, y, rng):
+        "0/1 images for codes `z`, drawn pixel by pixel in raster order, each from its Bernoulli given z and the pixels drawn before it."
+        (H, W, C), n = self.image_shape, len(z)
+        inputs = self.decoder_inputs(z, y)
+        z_part = keras.Model(self.decoder.inputs[:-1], self.decoder.get_layer('pixel_features').output)   # everything before the context
+        from_z, head = z_part(inputs if isinstance(inputs, list) else [inputs]), self.decoder.get_layer('logits')
+        reach = sum(l.kernel_size // 2 for l in self.pixel_net.layers if hasattr(l, 'mask_type'))   # rows above that a pixel's context sees
+        x = np.zeros((n, H, W, C), np.float32)
+        for r in range(H):
+            for c in range(W):   # the masked convolutions on the rows a pixel's context can see, not the whole image
+                context = self.pixel_net(x[:, max(0, r - reach):r + 1])[:, -1, c]
+                p = ops.convert_to_numpy(ops.sigmoid(head(ops.relu(from_z[:, r, c] + context))))
+                x[:, r, c] = rng.random(p.shape) < p
+        return x
 
     def sample(self, n=64, seed=None, y=None) -> np.ndarray:
         "Generate `n` new images: z from the prior (p(z|y) for labels `y`, for a CVAE), then `decode`; a seed repeats them."
@@ -195,13 +236,13 @@ class VAE(keras.Model):
         y = self.labels_for(y, n)
         mean, log_var = self.prior_of(y, n, seed=seed)
         z = mean + np.exp(0.5 * log_var) * np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
-        return self.decode(z, y)
+        return self.decode(z, y, seed=None if seed is None else (seed, 2))
 
     def reconstruct(self, x, y=None, sample=False, seed=None) -> np.ndarray:
-        "Encode then decode `x` (with its labels `y`, for a CVAE), through the mean of Q(z|X) unless `sample`."
+        "Encode then decode `x` (with its labels `y`, for a CVAE), through the mean of Q(z|X) unless `sample`; a `seed` repeats the draws."
         mean, log_var = self.encode(x, y)
         z = mean + (np.exp(0.5 * log_var) * np.random.default_rng(seed).standard_normal(mean.shape) if sample else 0)
-        return self.decode(z, y)
+        return self.decode(z, y, seed=None if seed is None else (seed, 2))
 
 # %% ../nbs/03_vae.ipynb #cbbd3c7e
 def make_vae(arch='conv',            # 'conv' or 'dense'
@@ -212,14 +253,15 @@ def make_vae(arch='conv',            # 'conv' or 'dense'
              seed=None,              # seed of the sampling noise
              image_shape=IMAGE_SHAPE,# (H, W, C) of the images it will take
              prior='standard',       # 'standard' N(0, I), or 'mixture' (learned): see `VAE`
-             free_bits=0.0,          # nats per latent dimension the KL stops being pushed below (0: the ELBO)
+             pixel=False,            # True: an autoregressive (pixel) decoder, p(x_i | x_<i, z); Bernoulli only
+             free_bits=0.0,          # nats per latent dimension the KL stops being pushed below (0: the ELBO; a pixel decoder needs some, e.g. 0.5)
              kl_warmup=0,            # epochs over which the KL weight rises from 0 (0: none)
              **dense,                # `activation` and `dropout` of the dense layers, as for `build_encoder`
             ) -> VAE:
-    "A `VAE` with a `build_networks` pair of architecture `arch` for images of `image_shape`."
-    encoder, decoder = build_networks(arch, latent_dim, hidden, image_shape=image_shape, **dense)
+    "A `VAE` with a `build_networks` pair of architecture `arch` for images of `image_shape` (and a pixel net, for `pixel=True`)."
+    encoder, decoder, *pixel_net = build_networks(arch, latent_dim, hidden, image_shape=image_shape, pixel=pixel, **dense)
     return VAE(encoder, decoder, beta=beta, likelihood=likelihood, seed=seed, prior=prior, free_bits=free_bits, kl_warmup=kl_warmup,
-               name=f'vae_{arch}_{int(latent_dim)}d')
+               pixel_net=(pixel_net or [None])[0], name=f"vae_{arch}_{int(latent_dim)}d{'_pixel' if pixel else ''}")
 
 # %% ../nbs/03_vae.ipynb #80dd9e1b
 class ModelFileError(ValueError):
@@ -422,7 +464,7 @@ class CVAE(VAE):
             seed = None if seed is None else seed + 1
         y = self.labels_for(y, n)
         style = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
-        return self.decode(self.code_of_style(style, y), y)
+        return self.decode(self.code_of_style(style, y), y, seed=None if seed is None else (seed, 2))
 
     def class_index(self, label) -> int:
         "The index of a class named by one of `class_names`, or given as its index (an int, or a string of digits)."
@@ -482,7 +524,9 @@ def log_weights(self:VAE, x,   # images (n, H, W, C) of the model's `image_shape
     "log w = log p(x|z) + log p(z) − log q(z|x) (all given `y`, for a CVAE) for each of the k × n samples, shape (k, n)."
     k = ops.shape(z)[0]
     flat = ops.reshape(z, (-1, self.latent_dim))
-    logits = self.decoder(self.decoder_inputs(flat, None if y is None else ops.tile(y, (k, 1))))
+    context = self.pixel_context(x)   # an autoregressive decoder's causal features: once per image, shared by its k samples
+    if context is not None: context = ops.reshape(ops.tile(context[None], (k, 1, 1, 1, 1)), (-1, *context.shape[1:]))
+    logits = self.decoder_logits(flat, None if y is None else ops.tile(y, (k, 1)), context=context)
     log_px = ops.reshape(self.log_likelihood(ops.tile(x, (k, 1, 1, 1)), logits), (k, -1))
     return log_px + self.log_prior(z, y) - log_normal_pdf(z, mean, log_var)
 
@@ -494,11 +538,13 @@ def build_density_vae(hidden=(200, 200),   # widths of the encoder's hidden laye
                       k=1,                 # importance samples in the training objective: 1 = the VAE's ELBO, >1 = IWAE
                       seed=None,           # seed of the sampling noise
                       image_shape=IMAGE_SHAPE, # (H, W, C) of the images
-                      **options,           # the VAE's density options: `prior`, `components`, `free_bits`, `kl_warmup`
+                      pixel=False,         # True: an autoregressive (pixel) decoder, p(x_i | x_<i, z) (`build_pixel_net`)
+                      **options,           # more `VAE` settings: free_bits, kl_warmup, prior, components (not for an IWAE's bound)
                      ):
-    "The dense VAE of the density literature (784-200-200-50 tanh by default, for MNIST), from `build_networks`; `k>1` trains it as an `IWAE`."
-    encoder, decoder = build_networks('dense', latent_dim, hidden, image_shape=image_shape, activation=activation, dropout=dropout)
-    name = '-'.join(map(str, (math.prod(check_image_shape(image_shape)), *hidden, latent_dim)))
+    "The dense VAE of the density literature (784-200-200-50 tanh by default, for MNIST), from `build_networks`; `k>1` trains it as an `IWAE`, `pixel` gives it an autoregressive decoder."
+    encoder, decoder, *pixel_net = build_networks('dense', latent_dim, hidden, image_shape=image_shape, activation=activation, dropout=dropout, pixel=pixel)
+    name = '-'.join(map(str, (math.prod(check_image_shape(image_shape)), *hidden, latent_dim))) + ('-pixel' if pixel else '')
+    options['pixel_net'] = pixel_net[0] if pixel_net else None
     if check_count(k, 'k') > 1: return IWAE(encoder, decoder, k=k, seed=seed, name=f'iwae{k}_{name}', **options)
     return VAE(encoder, decoder, seed=seed, name=f'vae_{name}', **options)
 

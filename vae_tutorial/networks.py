@@ -10,7 +10,7 @@ from .backend import keras
 from .checks import IMAGE_SHAPE, check_choice, check_image_shape, check_latent_dim, check_positive
 
 # %% auto #0
-__all__ = ['ARCHS', 'dense_stack', 'ConvPlan', 'conv_plan', 'build_encoder', 'build_decoder', 'build_networks', 'build_prior_net']
+__all__ = ['ARCHS', 'dense_stack', 'ConvPlan', 'conv_plan', 'build_encoder', 'build_decoder', 'build_networks', 'MaskedConv2D', 'build_pixel_net', 'build_prior_net']
 
 # %% ../nbs/00_networks.ipynb #b12fff30
 ARCHS = ('conv', 'dense')   # the encoder/decoder families the builders know
@@ -77,10 +77,13 @@ def build_decoder(arch='conv',      # 'conv' or 'dense'
                   hidden=None,      # dense widths after z; default (256, 512) for dense, none for conv
                   extra_inputs=(), activation='relu', dropout=0.0, name='decoder',  # as for `build_encoder` (the label goes beside z)
                   image_shape=IMAGE_SHAPE,  # (H, W, C) of the images; conv: the padded output is cropped back to (H, W)
+                  context=0,        # > 0: a pixel decoder, which also takes a `build_pixel_net` context of this many channels per pixel
+                  features=4,       # a pixel decoder's features per pixel decoded from z
                  ) -> keras.Model:
-    "A functional decoder: z (and any `extra_inputs`) → logits of shape (H, W, C), one per pixel and channel."
+    "A functional decoder: z (and any `extra_inputs`) → logits of shape (H, W, C), one per pixel and channel; with `context`, [z, …, context] → the logits of p(x_i | x_<i, z)."
     arch, latent_dim = check_choice(arch, ARCHS, 'arch'), check_latent_dim(latent_dim)
     image_shape = check_image_shape(image_shape)
+    out_shape, out_name = ((*image_shape[:2], int(features)), 'z_features') if context else (image_shape, 'logits')
     z = keras.Input((latent_dim,), name='z')
     h = keras.layers.Concatenate()([z, *extra_inputs]) if extra_inputs else z
     h = dense_stack(h, hidden or (() if arch == 'conv' else (256, 512)), activation, dropout)
@@ -90,9 +93,14 @@ def build_decoder(arch='conv',      # 'conv' or 'dense'
         h = keras.layers.Reshape((*plan.base, plan.filters[-1]))(h)
         for filters in reversed(plan.filters):
             h = keras.layers.Conv2DTranspose(filters, 3, strides=2, padding='same', activation='relu')(h)
-        logits = keras.layers.Conv2DTranspose(image_shape[-1], 3, padding='same', name='logits')(h)
+        logits = keras.layers.Conv2DTranspose(out_shape[-1], 3, padding='same', name=out_name)(h)
         if any(map(any, plan.margins)): logits = keras.layers.Cropping2D(plan.margins)(logits)
-    else: logits = keras.layers.Reshape(image_shape)(keras.layers.Dense(math.prod(image_shape), name='logits')(h))
+    else: logits = keras.layers.Reshape(out_shape)(keras.layers.Dense(math.prod(out_shape), name=out_name)(h))
+    if context:   # per pixel (a Dense acts on the last axis: a 1×1 convolution): z's features + the image's causal context → logits
+        ctx = keras.Input((*image_shape[:2], int(context)), name='context')
+        h = keras.layers.Dense(int(context), name='pixel_features')(logits)
+        h = keras.layers.Activation('relu')(keras.layers.Add()([h, ctx]))
+        logits, extra_inputs = keras.layers.Dense(image_shape[-1], name='logits')(h), (*extra_inputs, ctx)
     return keras.Model([z, *extra_inputs] if extra_inputs else z, logits, name=name)
 
 # %% ../nbs/03_vae.ipynb #523bc7b3
@@ -101,14 +109,63 @@ def build_networks(arch='conv',       # 'conv' or 'dense'
                    hidden=None,       # the encoder's dense widths; the dense decoder mirrors them (None: the defaults)
                    num_classes=0,     # > 0: both networks take a one-hot label of this length as a second input
                    image_shape=IMAGE_SHAPE,  # (H, W, C) of the images
+                   pixel=False,       # True: an autoregressive decoder, and a third network, its `build_pixel_net`
                    **dense,           # `activation` and `dropout` of the dense layers, as for `build_encoder`
                   ) -> tuple:
-    "An (encoder, decoder) pair of `build_encoder`/`build_decoder` for one architecture and image shape."
+    "An (encoder, decoder) pair of `build_encoder`/`build_decoder` for one architecture and image shape; with `pixel`, (encoder, decoder, pixel_net)."
     from vae_tutorial.checks import check_network_size; check_network_size(arch, latent_dim, hidden, image_shape, num_classes)  # too big: one line
     label = lambda: (keras.Input((num_classes,), name='label'),) if num_classes else ()
     dec_hidden = tuple(reversed(hidden)) if hidden and arch == 'dense' else None
-    return (build_encoder(arch, latent_dim, hidden, label(), **dense, image_shape=image_shape),
-            build_decoder(arch, latent_dim, dec_hidden, label(), **dense, image_shape=image_shape))
+    pixel_net = build_pixel_net(image_shape) if pixel else None
+    context = 0 if pixel_net is None else int(pixel_net.outputs[0].shape[-1])
+    encoder = build_encoder(arch, latent_dim, hidden, label(), **dense, image_shape=image_shape)
+    decoder = build_decoder(arch, latent_dim, dec_hidden, label(), **dense, image_shape=image_shape, context=context)
+    return (encoder, decoder) if pixel_net is None else (encoder, decoder, pixel_net)
+
+# %% ../nbs/03_vae.ipynb #a9c10002
+import numpy as np
+from .backend import ops
+
+@keras.saving.register_keras_serializable(package='vae_tutorial')
+class MaskedConv2D(keras.layers.Layer):
+    "A 'same' 2-D convolution whose output at a pixel sees only the pixels before it in raster order: mask type 'A' hides the pixel itself, 'B' lets it in."
+    def __init__(self,
+                 filters,          # output channels
+                 kernel_size,      # an odd size k: the kernel is k × k, centred on the pixel
+                 mask_type='A',    # 'A' (first layer: the pixel itself is hidden) or 'B' (later layers: it is seen)
+                 activation=None,  # applied after the bias
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.filters, self.kernel_size = int(filters), int(kernel_size)
+        self.mask_type = check_choice(mask_type, ('A', 'B'), 'mask_type')
+        if self.kernel_size < 1 or self.kernel_size % 2 == 0: raise ValueError(f"kernel_size={kernel_size!r}; a masked convolution needs an odd size (its centre is the pixel)")
+        self.activation = keras.activations.get(activation)
+
+    def build(self, input_shape):
+        k, centre = self.kernel_size, self.kernel_size // 2
+        mask = np.ones((k, k, int(input_shape[-1]), self.filters), np.float32)
+        mask[centre, centre + (self.mask_type == 'B'):] = 0   # the centre row: the pixel itself ('A' only) and every pixel right of it
+        mask[centre + 1:] = 0                                 # every row below
+        self.mask = mask
+        self.kernel = self.add_weight(shape=mask.shape, initializer='glorot_uniform', name='kernel')
+        self.bias = self.add_weight(shape=(self.filters,), initializer='zeros', name='bias')
+
+    def call(self, x): return self.activation(ops.conv(x, self.kernel * self.mask, padding='same') + self.bias)
+    def compute_output_shape(self, input_shape): return (*input_shape[:-1], self.filters)
+    def get_config(self):
+        return {**super().get_config(), 'filters': self.filters, 'kernel_size': self.kernel_size, 'mask_type': self.mask_type,
+                'activation': keras.activations.serialize(self.activation)}
+
+def build_pixel_net(image_shape=IMAGE_SHAPE,  # (H, W, C) of the images
+                    channels=32,              # channels of the two masked convolutions
+                    hidden=32,                # channels of the context per pixel (the decoder's `context`)
+                    name='pixel_net',
+                   ) -> keras.Model:
+    "Images → causal context (n, H, W, `hidden`), pixel i's from the pixels before i only: masked 7×7 'A' and 3×3 'B' convolutions (ReLU), then a linear 1×1."
+    image = keras.Input((None, None, check_image_shape(image_shape)[-1]), name='image')   # any height and width: `decode` feeds a few rows
+    h = MaskedConv2D(channels, 7, 'A', activation='relu')(image)
+    h = MaskedConv2D(channels, 3, 'B', activation='relu')(h)
+    return keras.Model(image, keras.layers.Dense(int(hidden), name='context')(h), name=name)
 
 # %% ../nbs/04_cvae.ipynb #35ee85c3
 def build_prior_net(latent_dim=2,     # size of z
