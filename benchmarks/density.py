@@ -40,6 +40,7 @@ def parse():
     p.add_argument('--lr', type=float, default=1e-3, help='initial Adam learning rate')
     p.add_argument('--lr_end', type=float, default=1e-4, help='learning rate at the end of the budget (exponential decay in time)')
     p.add_argument('--eval_k', type=int, default=5000, help='importance samples for the test NLL')
+    p.add_argument('--test_images', type=int, default=10000, help='test images for the NLL, strided over the test split (10000: all)')
     p.add_argument('--init', default=None, help='start from the weights of this model.keras (same architecture)')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--out', default=None, help='folder for model.keras, history.json and results.json')
@@ -60,6 +61,7 @@ def main():
     if data.source == 'sample': sys.exit("density.py needs the real binarized MNIST: set VAE_TUTORIAL_DATA to the folder holding binarized_mnist.npz")
     x_train, x_valid, x_test = data.train.x, data.valid.x, data.test.x
     if a.quick: x_train, x_valid, x_test = x_train[:5000], x_valid[:1000], x_test[::50]
+    elif a.test_images < len(x_test): x_test = x_test[::len(x_test) // a.test_images][:a.test_images]
     hidden = tuple(int(h) for h in a.hidden.split(','))
     keras.utils.set_random_seed(a.seed)
     if (a.warmup or a.free_bits) and a.k > 1: sys.exit("--warmup and --free_bits apply to the VAE's ELBO only; drop them for an IWAE (--k > 1)")
