@@ -42,13 +42,15 @@ def parse():
     p.add_argument('--batch_size', type=int, default=100)
     p.add_argument('--out', default=None, help='JSON file for the table (refused if it exists, unless --overwrite)')
     p.add_argument('--overwrite', action='store_true')
+    p.add_argument('--merge', action='store_true', help='add these rows to the table already in --out (same epochs and evaluation), replacing rows of the same lever')
     p.add_argument('--quick', action='store_true', help='small subsets, 1 epoch: checks the script runs')
     return p.parse_args()
 
 def main():
     a = parse()
     out = Path(a.out) if a.out else None
-    if out and out.exists() and not a.overwrite: sys.exit(f"{out} exists; pass --overwrite to replace it, or another --out")
+    if out and out.exists() and not (a.overwrite or a.merge): sys.exit(f"{out} exists; pass --overwrite to replace it, --merge to add rows to it, or another --out")
+    if a.merge and not (out and out.exists()): sys.exit('--merge adds rows to an existing --out table; name one')
     from vae_tutorial.backend import import_tensorflow
     tf = import_tensorflow()
     tf.get_logger().setLevel('ERROR')   # one model after another: TensorFlow's retracing notes are expected
@@ -98,6 +100,13 @@ def main():
            **{k: result[k] for k in ('date', 'machine', 'versions', 'commit')})
     print(f"\n| lever | test NLL (nats) | −ELBO | KL | active units | minutes |\n|---|---:|---:|---:|---:|---:|")
     for r in rows: print(f"| {r['what']} | {r['nll']:.2f} ± {r['stderr']:.2f} | {r['neg_elbo']:.2f} | {r['kl']:.2f} | {r['active_units']}/{r['latent_dim']} | {r['train_minutes']} |")
+    if a.merge:   # the other rows as they were recorded, each with its own commit and date
+        old = json.loads(out.read_text())
+        if (old['epochs'], old['eval_k'], old['test_images']) != (a.epochs, a.eval_k, len(test)): sys.exit('--merge: the table in --out used other epochs or evaluation; rerun all of it')
+        for r in rows: r.update(date=result['date'], commit=result['commit'])
+        new = {r['lever'] for r in rows}
+        result['rows'] = [r for r in old['rows'] if r['lever'] not in new] + rows
+        for k in ('date', 'commit', 'machine'): result[k] = old[k]
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=1) + '\n')
