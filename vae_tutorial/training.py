@@ -309,7 +309,7 @@ class TrainConfig:
     def check(self) -> 'TrainConfig':
         check_choice(self.model, MODELS, 'model'); check_dataset(self.dataset)
         check_choice(self.arch, ARCHS, 'arch'); check_latent_dim(self.latent_dim)
-        check_choice(self.likelihood, ('auto', *LIKELIHOODS), 'likelihood'); check_choice(self.prior, PRIORS if self.model == 'cvae' else VAE_PRIORS, f'prior (for --model {self.model})')
+        check_choice(self.likelihood, ('auto', *LIKELIHOODS), 'likelihood'); check_choice(self.prior, (*PRIORS, *VAE_PRIORS[1:]), 'prior')
         check_settings(epochs=self.epochs, batch_size=self.batch_size, limit=self.limit, learning_rate=self.learning_rate, beta=self.beta)
         check_count(self.cpu_devices, 'cpu_devices', low=0); check_choice(self.precision, PRECISIONS, 'precision')
         if check_count(self.image_size, 'image_size', low=0) and self.image_size < 8:
@@ -318,6 +318,8 @@ class TrainConfig:
             raise ValueError(f"--image_size is for a folder of images or the sprites; {self.dataset} images keep their own size")
         if self.model == 'cvae' and self.dataset == 'binarized_mnist':
             raise ValueError("--model cvae needs labels, and binarized_mnist has none for its training images; use --dataset mnist or fashion_mnist")
+        if self.model == 'vae' and self.prior == 'learned': raise ValueError("prior='learned' is for --model cvae; a VAE's prior is standard or mixture")
+        if self.model == 'cvae' and self.prior == 'mixture': raise ValueError("prior='mixture' is for --model vae; a CVAE's prior is standard or learned")
         check_positive(self.free_bits, 'free_bits', allow_zero=True); check_count(self.kl_warmup, 'kl_warmup', low=0)
         if check_count(self.k, 'k') > 1 and self.model != 'vae': raise ValueError(f"k={self.k} (the IWAE bound) is for --model vae; drop --k for a CVAE")
         if self.k > 1 and self.beta != 1: raise ValueError(f"beta={self.beta}; the IWAE bound (--k) has no KL weight, drop --beta or --k")
