@@ -122,6 +122,7 @@ def _split(inputs):
 class _Completion(keras.Model):
     "What both completion models share: the (images, masks) input, the image shape, a loss tracker, saving."
     networks, settings = (), ()
+    stochastic = False   # does it draw z? (`CompletionCVAE`: True); asked, not by class, so a notebook may redefine the classes
     @property
     def image_shape(self) -> tuple: return tuple(int(d) for d in getattr(self, self.networks[0]).inputs[0].shape[1:])
     def get_config(self):
@@ -158,6 +159,7 @@ class CompletionCVAE(_Completion):
     "A CVAE for completion: prior p(z|x_known), recognition q(z|x_known, x_missing), decoder p(x_missing|z, x_known); the loss is −ELBO."
     networks = ('prior_net', 'encoder', 'decoder')
     settings = ('beta', 'seed')
+    stochastic = True
     def __init__(self,
                  prior_net,  # keras.Model [x·m, m] → [mean, log_var] of p(z|x_known)
                  encoder,    # keras.Model [x, m] → [mean, log_var] of q(z|x_known, x_missing): it sees the whole image
@@ -249,7 +251,7 @@ def complete(model,           # a trained `CompletionCVAE` (or the `CompletionNe
     n = check_count(n, 'n')
     known = x * m
     rows = np.repeat(known, n, axis=0), np.repeat(m, n, axis=0)
-    if isinstance(model, CompletionCVAE):
+    if model.stochastic:
         mean, log_var = (ops.convert_to_numpy(t) for t in model.prior_net([known, m]))
         eps = np.random.default_rng(seed).standard_normal((len(x), n, model.latent_dim)).astype(np.float32)
         z = (mean[:, None] + np.exp(0.5 * log_var)[:, None] * eps).reshape(-1, model.latent_dim)
@@ -289,7 +291,7 @@ def completion_nll(model,           # a trained `CompletionCVAE` or `CompletionN
                   ) -> np.ndarray:
     "−log p(x_missing|x_known) per image in nats: exact for the baseline; for the CVAE by importance sampling with q(z|x) as proposal."
     x, m = _images_and_masks(model, x, mask)
-    if not isinstance(model, CompletionCVAE):
+    if not model.stochastic:
         return np.concatenate([ops.convert_to_numpy(-missing_log_likelihood(x[i:i + batch_size], model((x[i:i + batch_size], m[i:i + batch_size]))['logits'], m[i:i + batch_size]))
                                for i in range(0, len(x), batch_size)])
     k, rng, out = check_count(k, 'k'), np.random.default_rng(seed), []
@@ -349,7 +351,7 @@ def load_completion(path) -> _Completion:
     p = check_file(path, 'model file', '; pass a CompletionCVAE saved with model.save("….keras")')
     try: model = keras.saving.load_model(p)
     except Exception as e: raise ValueError(f"{path}: Keras could not load it ({type(e).__name__}); pass a .keras file saved from a CompletionCVAE") from None
-    if not isinstance(model, _Completion): raise ValueError(f"{path}: holds a {type(model).__name__}, not a completion model (CompletionCVAE)")
+    if getattr(model, 'stochastic', None) is None: raise ValueError(f"{path}: holds a {type(model).__name__}, not a completion model (CompletionCVAE)")
     return model
 
 # %% ../nbs/04a_completion.ipynb #c000003a

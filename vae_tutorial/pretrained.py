@@ -17,7 +17,7 @@ from .training import train_vae, SampleSnapshots, VALIDATION_SEED, is_binary
 from .classifier import get_classifier, conditional_accuracy
 from .evaluate import evaluate_nll
 from .sprites import make_sprites, make_shapes_folder
-from .completion import make_completion, train_completion, completion_nll, quadrant_mask, CompletionNet, CompletionCVAE
+from .completion import make_completion, train_completion, completion_nll, quadrant_mask
 
 # %% auto #0
 __all__ = ['WEIGHTS_DIR', 'RECIPES', 'DATASETS', 'INT8_MIN_SIZE', 'TOLERANCE', 'weights_dir', 'Recipe', 'PretrainedError',
@@ -400,7 +400,7 @@ def _judge_of(name, judges) -> object:
 
 def score(name, model, data, judges=None) -> dict:
     "The figures the manifest records for model `name` trained on `data`: losses, accuracies, and NLL for the density models."
-    if isinstance(model, (CompletionNet, CompletionCVAE)):   # −log p(x_missing|x_known) on 1,000 test digits, 1, 2 and 3 quadrants known
+    if hasattr(model, 'stochastic'):   # −log p(x_missing|x_known) on 1,000 test digits, 1, 2 and 3 quadrants known
         return {f'completion_nll_{q}': round(float(completion_nll(model, data.test.x[:1000], quadrant_mask(q), k=100).mean()), 4) for q in (1, 2, 3)}
     if not hasattr(model, 'conditional'):   # a judge: its accuracy on the real test images
         return {'test_accuracy': float(np.mean(np.argmax(model.predict(data.test.x, verbose=0), 1) == data.test.y))}
