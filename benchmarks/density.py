@@ -49,6 +49,7 @@ def parse():
 
 def main():
     a = parse()
+    commit()   # read now: a run reports the commit it started from
     from vae_tutorial.backend import import_tensorflow
     tf = import_tensorflow()
     import numpy as np, keras

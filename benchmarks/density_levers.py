@@ -48,6 +48,7 @@ def parse():
 
 def main():
     a = parse()
+    commit()   # read now: a run reports the commit it started from
     out = Path(a.out) if a.out else None
     if out and out.exists() and not (a.overwrite or a.merge): sys.exit(f"{out} exists; pass --overwrite to replace it, --merge to add rows to it, or another --out")
     if a.merge and not (out and out.exists()): sys.exit('--merge adds rows to an existing --out table; name one')

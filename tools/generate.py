@@ -267,14 +267,22 @@ def same_arch(q: dict) -> str:
 
 def result_rows() -> list:
     out = []
-    for name in ('density_vae.txt', 'density_iwae.txt'):
+    for name in ('density_vae.txt', 'density_iwae.txt', 'density_pixel.txt'):
         r = last_json(name)
         if not r: continue
         started_from = r.get('init') or ', from ' in (RESULTS/name).read_text(encoding='utf-8').splitlines()[0]
-        out.append((f"Test NLL, static binarized MNIST, k={r['eval_k']} ({r['model']})",
+        subset = f" on {r['test_images']:,} test images" if r.get('test_images', 10000) < 10000 else ''
+        out.append((f"Test NLL, static binarized MNIST, k={r['eval_k']}{subset} ({r['model']})",
                     f"**{r['test_nll']:.2f} ± {r['stderr']:.2f} nats** (−ELBO {r['test_neg_elbo']:.2f}; {r['active_units']} active units)",
                     f"{r['epochs']} epochs, {r['train_minutes']} min training" + (" after the VAE's" if started_from else '')
                     + f"; {run_label(r['date'], r['commit'])}"))
+    lv = last_json('density_levers.txt')
+    if lv and 'levers' in lv:   # one lever at a time, the same epochs; NLL differences from the dense reference
+        ref = lv['levers']['dense']
+        names = {'conv': 'conv networks', 'iwae5': 'IWAE k=5', 'mixture': 'mixture prior', 'freebits': 'free bits 0.25', 'warmup': 'KL warm-up', 'pixel': 'pixel decoder'}
+        deltas = '; '.join(f"{names.get(k, k)} {v - ref:+.2f}" for k, v in sorted(lv['levers'].items(), key=lambda kv: kv[1]) if k != 'dense')
+        out.append((f"Density levers on static binarized MNIST, {lv['epochs']} epochs each (NLL k={lv['eval_k']}, {lv['test_images']:,} test images)",
+                    f"dense reference **{ref:.2f} nats**; {deltas}", run_label(lv['date'], lv['commit'])))
     t = last_json('throughput.txt')
     if t:
         for arch in ('conv', 'dense'):
