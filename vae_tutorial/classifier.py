@@ -78,7 +78,7 @@ def get_classifier(x=None,        # training images; None: MNIST train
     t0 = time.time()
     clf.fit(x, y, batch_size=128, epochs=epochs, verbose=verbose)
     with atomic_path(path) as tmp: clf.save(tmp)
-    say(f"trained the classifier on {len(x):,} images for {epochs} epochs in {time.time() - t0:.0f} s; saved it to {path}")
+    say(f"trained the classifier on {len(x):,} images for {epochs} epochs in {time.time() - t0:.0f} s; saved it to {_home_short(path)}")
     return clf
 
 def conditional_accuracy(cvae,           # a trained CVAE
