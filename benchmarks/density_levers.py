@@ -72,6 +72,7 @@ def main():
     print(f"density levers: {a.epochs} epochs each, batch {a.batch_size}, Adam 1e-3; NLL with k={a.eval_k} on {len(test):,} test images", flush=True)
     for name in names:
         what, build = table[name]
+        keras.backend.clear_session()   # one model after another: free the previous one's graphs
         keras.utils.set_random_seed(0)
         model = build()
 

@@ -207,7 +207,7 @@ def prior_holes(model,        # a trained VAE
                 ratio=0.1,    # a draw is in a hole where q(z) < ratio × p(z)
                 seed=0,       # seed of the draws
                ) -> float:
-    "Share of draws z ~ p(z) where the aggregate posterior q(z) = mean_i q(z|x_i) is below `ratio` × p(z): the prior's holes."
+    "Share of draws z ~ p(z) where the aggregate posterior q(z) = mean_i q(z|x_i) is below `ratio` × p(z): the prior's holes (meaningful for a few latent dimensions and many codes)."
     check_model(model, 'prior_holes')
     if model.conditional: raise ValueError("prior_holes compares p(z) with the codes of a plain VAE; for a CVAE, compare each class's codes with p(z|y)")
     mean, log_var = model.encode(check_images(x, shape=model.image_shape))
