@@ -9,6 +9,12 @@ validation loss (model selection on the validation split only), then estimates t
     python benchmarks/density.py --out runs/density-vae                      # the VAE, 45 min budget
     python benchmarks/density.py --k 50 --minutes 45 --out runs/density-iwae # the IWAE option, k = 50
     python benchmarks/density.py --quick                                     # 1 minute, small subsets: a smoke test
+
+`--recipe NAME` trains a shipped model of the package instead (`vae_tutorial.pretrained`: its seed, network, epochs,
+validation-based choice of epoch), writes its rounded weights and manifest entry to `--out` exactly as
+`python -m vae_tutorial.pretrained NAME --out DIR` does, and evaluates those weights, the ones that ship:
+
+    python benchmarks/density.py --recipe density_pixel --out vae_tutorial/assets/weights   # 05's density model
 """
 import os, sys, time, json, math, argparse
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
@@ -45,6 +51,8 @@ def parse():
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--out', default=None, help='folder for model.keras, history.json and results.json')
     p.add_argument('--quick', action='store_true', help='small subsets and a 1-minute budget: checks the script runs')
+    p.add_argument('--recipe', default=None, help="train this recipe of vae_tutorial.pretrained (e.g. density_pixel) into --out, then evaluate its shipped-format weights")
+    p.add_argument('--overwrite', action='store_true', help='--recipe: train again although --out already has the model (else it is only evaluated)')
     return p.parse_args()
 
 def main():
@@ -56,13 +64,13 @@ def main():
     from vae_tutorial.data import load_binarized_mnist
     from vae_tutorial.models import build_density_vae, save_vae, load_vae, ModelFileError
     from vae_tutorial.training import train_vae
-    from vae_tutorial.evaluate import evaluate_nll, active_units
     if a.quick: a.minutes, a.eval_k = min(a.minutes, 1.0), min(a.eval_k, 100)
     data = load_binarized_mnist()
     if data.source == 'sample': sys.exit("density.py needs the real binarized MNIST: set VAE_TUTORIAL_DATA to the folder holding binarized_mnist.npz")
     x_train, x_valid, x_test = data.train.x, data.valid.x, data.test.x
     if a.quick: x_train, x_valid, x_test = x_train[:5000], x_valid[:1000], x_test[::50]
     elif a.test_images < len(x_test): x_test = x_test[::len(x_test) // a.test_images][:a.test_images]
+    if a.recipe: return from_recipe(a, x_test, tf, keras)
     hidden = tuple(int(h) for h in a.hidden.split(','))
     keras.utils.set_random_seed(a.seed)
     if (a.warmup or a.free_bits) and a.k > 1: sys.exit("--warmup and --free_bits apply to the VAE's ELBO only; drop them for an IWAE (--k > 1)")
@@ -109,23 +117,48 @@ def main():
         out.mkdir(parents=True, exist_ok=True)
         save_vae(model, out / 'model.keras')
         (out / 'history.json').write_text(json.dumps(ctl.log, indent=1))
-    report = evaluate_nll(model, x_test, k=a.eval_k, seed=a.seed)
+    report(a, model, name, x_test, tf, keras, epochs=ctl.epochs, best_epoch=ctl.best_epoch, best_val_loss=round(ctl.best, 2),
+           train_minutes=round(train_s / 60, 1), init=a.init)
+
+def from_recipe(a, x_test, tf, keras):
+    "--recipe: train the package's recipe into --out (its .npz and manifest entry, as `python -m vae_tutorial.pretrained` writes them), then evaluate the weights as shipped."
+    from vae_tutorial.pretrained import RECIPES, read_manifest, ship, write_manifest, load_pretrained
+    if a.recipe not in RECIPES: sys.exit(f"--recipe {a.recipe}: no such recipe; the names are: {', '.join(RECIPES)}")
+    if a.quick: sys.exit("--recipe trains the full recipe; for a smoke test use --quick without it")
+    out = Path(a.out or f'runs/{a.recipe}')
+    models = read_manifest(out)
+    if a.recipe in models and not a.overwrite: print(f"{out.name}/ already has {a.recipe}: evaluating it (add --overwrite to train it again)", flush=True)
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        print(f"training recipe {a.recipe} ({RECIPES[a.recipe].epochs} epochs) into {out.name}/", flush=True)
+        models[a.recipe] = ship(a.recipe, out, judges={})
+        write_manifest(out, models)
+    entry, run = models[a.recipe], load_pretrained(a.recipe, out)
+    val = entry['history'].get('val_loss') or [math.nan]
+    best = min(range(len(val)), key=val.__getitem__)
+    report(a, run.model, f"{a.recipe}: {entry['what']}", x_test, tf, keras, epochs=entry['epochs'], best_epoch=best + 1,
+           best_val_loss=round(val[best], 2), train_minutes=round(entry['seconds'] / 60, 1), init=None, recipe=a.recipe, weights_sha256=entry['sha256'])
+
+def report(a, model, name, x_test, tf, keras, **training):
+    "Estimate the test NLL of `model`, print the table beside the published figures, and write results.json to --out."
+    from vae_tutorial.evaluate import evaluate_nll, active_units
+    nll = evaluate_nll(model, x_test, k=a.eval_k, seed=a.seed)
     units = active_units(model, x_test)
-    result = {'model': name, 'test_nll': round(report.nll, 2), 'stderr': round(report.stderr, 2), 'test_neg_elbo': round(report.neg_elbo, 2),
-              'bits_per_dim': round(report.bits_per_dim, 4), 'eval_k': a.eval_k, 'test_images': report.n, 'eval_seconds': round(report.seconds),
-              'epochs': ctl.epochs, 'best_epoch': ctl.best_epoch, 'best_val_loss': round(ctl.best, 2), 'train_minutes': round(train_s / 60, 1),
-              'active_units': units, 'init': a.init, 'args': vars(a), 'date': utc_now(),
+    result = {'model': name, 'test_nll': round(nll.nll, 2), 'stderr': round(nll.stderr, 2), 'test_neg_elbo': round(nll.neg_elbo, 2),
+              'bits_per_dim': round(nll.bits_per_dim, 4), 'eval_k': a.eval_k, 'test_images': nll.n, 'eval_seconds': round(nll.seconds),
+              **training, 'active_units': units, 'args': vars(a), 'date': utc_now(),
               'machine': machine(), 'commit': commit(), 'versions': versions(tf, keras)}
-    if out: (out / 'results.json').write_text(json.dumps(result, indent=1))
+    out = Path(a.out) if a.out else None
+    if out and not a.recipe: (out / 'results.json').write_text(json.dumps(result, indent=1))   # a recipe's folder holds weights only (it may be the package's)
     print()
-    header(f"Test NLL on static binarized MNIST (k={a.eval_k}, {report.n:,} test images), vae_tutorial benchmarks/density.py",
+    header(f"Test NLL on static binarized MNIST (k={a.eval_k}, {nll.n:,} test images), vae_tutorial benchmarks/density.py",
            **{k: result[k] for k in ('date', 'machine', 'versions', 'commit')},
-           training=f"{ctl.epochs} epochs, {result['train_minutes']} min (best validation at epoch {ctl.best_epoch}); evaluation {report.seconds / 60:.1f} min")
+           training=f"{training['epochs']} epochs, {training['train_minutes']} min (best validation at epoch {training['best_epoch']}); evaluation {nll.seconds / 60:.1f} min")
     print()
     print(f"| {'model':48} | test NLL (nats) | source |")
     print(f"|{'-' * 50}|----------------:|--------|")
-    print(f"| **{name} (this run)**{' ' * max(0, 48 - len(name) - 15)} | **{report.nll:.2f} ± {report.stderr:.2f}** | {report.bits_per_dim:.4f} bits/dim; −ELBO {report.neg_elbo:.2f}; {units} active units |")
-    for model_name, nll, source in PUBLISHED: print(f"| {model_name:48} | {nll:15.2f} | {source} |")
+    print(f"| **{name} (this run)**{' ' * max(0, 48 - len(name) - 15)} | **{nll.nll:.2f} ± {nll.stderr:.2f}** | {nll.bits_per_dim:.4f} bits/dim; −ELBO {nll.neg_elbo:.2f}; {units} active units |")
+    for model_name, value, source in PUBLISHED: print(f"| {model_name:48} | {value:15.2f} | {source} |")
     print()
     result_line({k: v for k, v in result.items() if k != 'args'})
 

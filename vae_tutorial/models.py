@@ -256,7 +256,7 @@ def make_vae(arch='conv',            # 'conv' or 'dense'
              pixel=False,            # True: an autoregressive (pixel) decoder, p(x_i | x_<i, z); Bernoulli only
              free_bits=0.0,          # nats per latent dimension the KL stops being pushed below (0: the ELBO; a pixel decoder needs some, e.g. 0.5)
              kl_warmup=0,            # epochs over which the KL weight rises from 0 (0: none)
-             **dense,                # `activation` and `dropout` of the dense layers, as for `build_encoder`
+             **dense,                # `activation` and `dropout` of the dense layers, as for `build_encoder`; `pixel_layers`, as for `build_networks`
             ) -> VAE:
     "A `VAE` with a `build_networks` pair of architecture `arch` for images of `image_shape` (and a pixel net, for `pixel=True`)."
     encoder, decoder, *pixel_net = build_networks(arch, latent_dim, hidden, image_shape=image_shape, pixel=pixel, **dense)
@@ -539,11 +539,13 @@ def build_density_vae(hidden=(200, 200),   # widths of the encoder's hidden laye
                       seed=None,           # seed of the sampling noise
                       image_shape=IMAGE_SHAPE, # (H, W, C) of the images
                       pixel=False,         # True: an autoregressive (pixel) decoder, p(x_i | x_<i, z) (`build_pixel_net`)
+                      pixel_layers=1,      # the pixel net's masked 3×3 layers: more see further up the image
                       **options,           # more `VAE` settings: free_bits, kl_warmup, prior, components (not for an IWAE's bound)
                      ):
     "The dense VAE of the density literature (784-200-200-50 tanh by default, for MNIST), from `build_networks`; `k>1` trains it as an `IWAE`, `pixel` gives it an autoregressive decoder."
-    encoder, decoder, *pixel_net = build_networks('dense', latent_dim, hidden, image_shape=image_shape, activation=activation, dropout=dropout, pixel=pixel)
-    name = '-'.join(map(str, (math.prod(check_image_shape(image_shape)), *hidden, latent_dim))) + ('-pixel' if pixel else '')
+    encoder, decoder, *pixel_net = build_networks('dense', latent_dim, hidden, image_shape=image_shape, activation=activation, dropout=dropout,
+                                                  pixel=pixel, pixel_layers=pixel_layers)
+    name = '-'.join(map(str, (math.prod(check_image_shape(image_shape)), *hidden, latent_dim))) + (f'-pixel{pixel_layers}' if pixel else '')
     options['pixel_net'] = pixel_net[0] if pixel_net else None
     if check_count(k, 'k') > 1: return IWAE(encoder, decoder, k=k, seed=seed, name=f'iwae{k}_{name}', **options)
     return VAE(encoder, decoder, seed=seed, name=f'vae_{name}', **options)

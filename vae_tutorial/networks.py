@@ -8,7 +8,7 @@ import math
 from typing import NamedTuple
 import numpy as np
 from .backend import keras, ops
-from .checks import IMAGE_SHAPE, check_choice, check_image_shape, check_latent_dim, check_positive
+from .checks import IMAGE_SHAPE, check_choice, check_count, check_image_shape, check_latent_dim, check_positive
 
 # %% auto #0
 __all__ = ['ARCHS', 'dense_stack', 'ConvPlan', 'conv_plan', 'build_encoder', 'build_decoder', 'build_networks', 'MaskedConv2D', 'build_pixel_net', 'build_prior_net']
@@ -111,13 +111,14 @@ def build_networks(arch='conv',       # 'conv' or 'dense'
                    num_classes=0,     # > 0: both networks take a one-hot label of this length as a second input
                    image_shape=IMAGE_SHAPE,  # (H, W, C) of the images
                    pixel=False,       # True: an autoregressive decoder, and a third network, its `build_pixel_net`
+                   pixel_layers=1,    # the pixel net's masked 3×3 layers (`build_pixel_net`'s `layers`)
                    **dense,           # `activation` and `dropout` of the dense layers, as for `build_encoder`
                   ) -> tuple:
     "An (encoder, decoder) pair of `build_encoder`/`build_decoder` for one architecture and image shape; with `pixel`, (encoder, decoder, pixel_net)."
     from vae_tutorial.checks import check_network_size; check_network_size(arch, latent_dim, hidden, image_shape, num_classes)  # too big: one line
     label = lambda: (keras.Input((num_classes,), name='label'),) if num_classes else ()
     dec_hidden = tuple(reversed(hidden)) if hidden and arch == 'dense' else None
-    pixel_net = build_pixel_net(image_shape) if pixel else None
+    pixel_net = build_pixel_net(image_shape, layers=pixel_layers) if pixel else None
     context = 0 if pixel_net is None else int(pixel_net.outputs[0].shape[-1])
     encoder = build_encoder(arch, latent_dim, hidden, label(), **dense, image_shape=image_shape)
     decoder = build_decoder(arch, latent_dim, dec_hidden, label(), **dense, image_shape=image_shape, context=context)
@@ -157,12 +158,13 @@ class MaskedConv2D(keras.layers.Layer):
 def build_pixel_net(image_shape=IMAGE_SHAPE,  # (H, W, C) of the images
                     channels=32,              # channels of the two masked convolutions
                     hidden=32,                # channels of the context per pixel (the decoder's `context`)
+                    layers=1,                 # masked 3×3 'B' convolutions after the 7×7 'A' one: each sees one row further up
                     name='pixel_net',
                    ) -> keras.Model:
     "Images → causal context (n, H, W, `hidden`), pixel i's from the pixels before i only: masked 7×7 'A' and 3×3 'B' convolutions (ReLU), then a linear 1×1."
     image = keras.Input((None, None, check_image_shape(image_shape)[-1]), name='image')   # any height and width: `decode` feeds a few rows
     h = MaskedConv2D(channels, 7, 'A', activation='relu')(image)
-    h = MaskedConv2D(channels, 3, 'B', activation='relu')(h)
+    for _ in range(check_count(layers, 'layers')): h = MaskedConv2D(channels, 3, 'B', activation='relu')(h)
     return keras.Model(image, keras.layers.Dense(int(hidden), name='context')(h), name=name)
 
 # %% ../nbs/04_cvae.ipynb #35ee85c3
