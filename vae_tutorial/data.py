@@ -508,7 +508,7 @@ COLOR_MODES = ('auto', 'rgb', 'grayscale')    # what `load_folder`'s color_mode 
 SCAN_PIXELS = 4096 * 4096                     # pictures larger than this are not decoded for the alpha check
 MAX_PIXELS = 50_000_000                       # a picture whose header promises more pixels (width × height × frames) is left out, never decoded
 MAX_IMAGE_BYTES = 256 * 2**20                 # a picture file larger than this is left out, never read
-MIN_PER_CLASS = 2                             # readable pictures each class folder needs: one to train on, one to test
+MIN_PER_CLASS = 3                             # readable pictures each class folder needs: two to train on (a CVAE fits its codes), one to test
 
 class _Header(NamedTuple):
     "What Pillow reads from a picture's header without decoding it."
@@ -728,8 +728,8 @@ def load_folder(folder,                     # a folder of images, or of one sub-
     y = np.asarray(index.labels, np.int64)[kept]
     if labelled and (few := [(c, int(n)) for c, n in zip(class_names, np.bincount(y, minlength=len(class_names))) if n < MIN_PER_CLASS]):
         shown = '; '.join(f"{c}/ has {'no' if n == 0 else f'only {n}'} readable image{'s' * (n != 1)}" for c, n in few[:3]) + (f'; and {len(few) - 3} more' if len(few) > 3 else '')
-        raise DataFileError(f"{folder}: class folder{'s' * (len(few) > 1)} {shown}; each class needs {MIN_PER_CLASS} or more (some to train on, "
-                            f"some to test): add images, or move the folder out of {p.name}/")
+        raise DataFileError(f"{folder}: class folder{'s' * (len(few) > 1)} {shown}; each class needs {MIN_PER_CLASS} or more (two to train on, "
+                            f"one to test): add images, or move the folder out of {p.name}/")
     x = np.clip(x / 255.0, 0.0, 1.0).astype(np.float32)
     scan = _scan_images(p, files, kept, index.headers)
     if scan.alpha:                                   # Keras drops alpha: put the composited pictures in their place
