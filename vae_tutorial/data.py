@@ -13,15 +13,15 @@ from .checks import check_images, check_labels, check_count, check_choice, check
 
 # %% auto #0
 __all__ = ['DATA_ENV', 'OFFLINE_ENV', 'DATASETS', 'FILE_NAMES', 'FILE_KEYS', 'IMAGE_SHAPES', 'CLASS_NAMES', 'DOWNLOADED_FROM',
-           'SAMPLE_FILE', 'BINARIZED_URL', 'BINARIZED_MD5', 'MNIST_URL', 'MNIST_SHA256', 'FASHION_URL', 'FASHION_FILES',
-           'CIFAR10_URL', 'CIFAR10_MD5', 'CIFAR10_MEMBERS', 'SAMPLE_KEYS', 'IMAGE_EXTENSIONS', 'COLOR_MODES',
-           'SCAN_PIXELS', 'MAX_PIXELS', 'MAX_IMAGE_BYTES', 'MIN_PER_CLASS', 'Split', 'ImageData', 'DataFileError',
-           'read_npz', 'check_dataset_name', 'find_data_file', 'FileWriteError', 'write_error', 'atomic_path',
-           'cache_dir', 'file_md5', 'download_file', 'fetch_checked', 'parse_amat', 'downloads_allowed', 'parse_idx',
-           'fetch_fashion_mnist', 'parse_cifar_binary', 'fetch_cifar10', 'build_sample', 'SampleDataWarning', 'load',
-           'load_mnist', 'load_fashion_mnist', 'load_binarized_mnist', 'load_cifar10', 'ImageFolderWarning',
-           'check_dataset_folder', 'split_indices', 'load_folder', 'check_dataset', 'load_dataset', 'binarize',
-           'one_hot', 'make_dataset', 'pick_per_class']
+           'SAMPLE_FILE', 'BINARIZED_URL', 'BINARIZED_MD5', 'MNIST_URL', 'MNIST_SHA256', 'CACHE_DIGEST', 'FASHION_URL',
+           'FASHION_FILES', 'CIFAR10_URL', 'CIFAR10_MD5', 'CIFAR10_MEMBERS', 'SAMPLE_KEYS', 'IMAGE_EXTENSIONS',
+           'COLOR_MODES', 'SCAN_PIXELS', 'MAX_PIXELS', 'MAX_IMAGE_BYTES', 'MIN_PER_CLASS', 'Split', 'ImageData',
+           'DataFileError', 'read_npz', 'check_dataset_name', 'find_data_file', 'FileWriteError', 'write_error',
+           'atomic_path', 'cache_dir', 'file_md5', 'arrays_digest', 'write_cache', 'read_cache', 'download_file',
+           'fetch_checked', 'parse_amat', 'downloads_allowed', 'parse_idx', 'fetch_fashion_mnist', 'parse_cifar_binary',
+           'fetch_cifar10', 'build_sample', 'SampleDataWarning', 'load', 'load_mnist', 'load_fashion_mnist',
+           'load_binarized_mnist', 'load_cifar10', 'ImageFolderWarning', 'check_dataset_folder', 'split_indices',
+           'load_folder', 'check_dataset', 'load_dataset', 'binarize', 'one_hot', 'make_dataset', 'pick_per_class']
 
 # %% ../nbs/00_data.ipynb #26a9aec9
 class Split(NamedTuple):
@@ -202,6 +202,40 @@ def file_md5(path, algorithm='md5') -> str:
         for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
     return h.hexdigest()
 
+CACHE_DIGEST = 'sha256'   # the array in each .npz this package builds from a checked download: the SHA-256 of the other arrays
+
+def arrays_digest(arrays:dict) -> str:
+    "The SHA-256 of named arrays (each name, dtype, shape and bytes, in name order): how a cache built from a checked download is recognised."
+    h = hashlib.sha256()
+    for k in sorted(arrays):
+        a = np.ascontiguousarray(arrays[k])
+        h.update(f'{k}:{a.dtype.str}:{a.shape};'.encode()); h.update(a.tobytes())
+    return h.hexdigest()
+
+def write_cache(dest,            # the .npz to write
+                arrays:dict,     # the arrays, parsed from a checked download
+                compress=True,   # zip them (False for photographs, which barely compress)?
+               ) -> Path:
+    "Write `arrays` to `dest` atomically, with their `arrays_digest` as the array `CACHE_DIGEST`, for `read_cache` to check."
+    with atomic_path(dest) as t:
+        (np.savez_compressed if compress else np.savez)(t, **arrays, **{CACHE_DIGEST: np.array(arrays_digest(arrays))})
+    return Path(dest)
+
+def read_cache(path,         # a cache `write_cache` made
+               keys,         # the arrays that must be in it
+               optional=(),  # arrays to read too when present
+              ) -> dict:
+    "The arrays of a cache, if they still match the digest written with them; else one line saying to delete it and download again."
+    a = read_npz(path, keys, optional=(*optional, CACHE_DIGEST))
+    stored = a.pop(CACHE_DIGEST, None)
+    if stored is None:
+        raise DataFileError(f"{path} carries no checksum, so it cannot be trusted (an older vae_tutorial or another program wrote it): "
+                            "delete it and download again")
+    if str(stored) != arrays_digest(a):
+        raise DataFileError(f"{path} does not match the checksum written when it was built from the checked download (it was changed "
+                            "or damaged since): delete it and download again")
+    return a
+
 def download_file(url:str,          # what to fetch
                   dest,             # where to put it
                   timeout=10.0,     # seconds a connection or read may stall before giving up
@@ -239,7 +273,7 @@ def parse_amat(path) -> np.ndarray:
 
 # %% ../nbs/00_data.ipynb #085910df
 def _download_binarized(timeout):
-    "Binarized MNIST from Larochelle's public .amat files, parsed once and cached as an .npz."
+    "Binarized MNIST from Larochelle's public .amat files, parsed once and cached as an .npz, checked by its digest whenever it is read."
     cache = cache_dir()/'binarized_mnist'/'binarized_mnist.npz'
     if not cache.is_file():
         arrays = {}
@@ -251,8 +285,8 @@ def _download_binarized(timeout):
                 amat.unlink()
                 raise DataFileError(f"{amat.name} holds other pixels than the published binarized MNIST (MD5 {got}, not "
                                     f"{BINARIZED_MD5[split]}), so it was deleted; try the download again later")
-        with atomic_path(cache) as t: np.savez_compressed(t, **arrays)
-    return read_npz(cache, FILE_KEYS['binarized_mnist'], optional=('test_labels',)), 'download', str(cache)
+        write_cache(cache, arrays)
+    return read_cache(cache, FILE_KEYS['binarized_mnist'], optional=('test_labels',)), 'download', str(cache)
 
 def _download_mnist(timeout):
     "MNIST: the file Keras fetches, in Keras's cache folder (so either can reuse the other's copy), checked by Keras's SHA-256."
@@ -300,7 +334,7 @@ def fetch_fashion_mnist(base_url=FASHION_URL,  # the folder URL the four .gz fil
         x, y = a[f'x_{s}'], a[f'y_{s}']
         if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
             raise DataFileError(f"Fashion-MNIST {s} files hold images {x.shape} and labels {y.shape}; expected (n, 28, 28) and (n,)")
-    with atomic_path(cache) as t: np.savez_compressed(t, **a)
+    write_cache(cache, a)
     return cache
 
 # %% ../nbs/00_data.ipynb #e3fee037
@@ -345,7 +379,7 @@ def fetch_cifar10(url=CIFAR10_URL,   # where the binary archive is published
     if cache.is_file(): return cache
     archive = fetch_checked(url, folder/'cifar-10-binary.tar.gz', md5, timeout)
     arrays = parse_cifar_binary(archive)
-    with atomic_path(cache) as t: np.savez(t, **arrays)     # not compressed: photographs barely compress, and it loads faster
+    write_cache(cache, arrays, compress=False)     # not compressed: photographs barely compress, and it loads faster
     archive.unlink()
     return cache
 
@@ -422,7 +456,7 @@ def _download(name, timeout):
     if name == 'binarized_mnist': return _download_binarized(timeout)
     if name == 'mnist': return _download_mnist(timeout)
     f = fetch_fashion_mnist(timeout=timeout) if name == 'fashion_mnist' else fetch_cifar10(timeout=timeout)
-    return read_npz(f, FILE_KEYS[name]), 'download', str(f)
+    return read_cache(f, FILE_KEYS[name]), 'download', str(f)
 
 def load(name:str,          # one of `DATASETS`: 'mnist', 'fashion_mnist', 'binarized_mnist' or 'cifar10'
          path=None,         # an explicit .npz file, or a folder holding the standard file name
