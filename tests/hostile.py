@@ -1,6 +1,7 @@
 """Hostile input and faults (issue 16): every case gives one clear line naming the problem, or works.
 
 Run: python tests/hostile.py   (no pytest needed; exit status 1 if a case fails). `.ci/run` runs it as one step.
+`--only REGEX` runs just the cases whose names match (while working on them).
 Each case is (name, the call, what must happen): `fails(pattern)` (one line, under 400 characters, matching the
 regular expression, naming no temporary file) or `works(check)`. CLI cases run the console scripts as
 subprocesses, with a timeout (a command that hangs fails its case). Cases that need a file the current user
@@ -60,8 +61,10 @@ def works(check=lambda r: None):
 
 HUGE = re.compile(r'10\*\*7|10000000|10\*\*9|10\*\*6')   # cases that allocate tens of GB if nothing refuses them
 SKIP_HUGE = '--skip-huge' in sys.argv                    # for measuring code that does not refuse them yet
+ONLY = re.compile(sys.argv[sys.argv.index('--only') + 1]) if '--only' in sys.argv else None   # --only REGEX: just the cases it names
 
 def case(name, call, judge):
+    if ONLY and not ONLY.search(name): return
     if SKIP_HUGE and HUGE.search(name):
         results.append((name, False, 'not run: would allocate tens of GB', 0)); return
     t0 = time.time()
@@ -146,6 +149,7 @@ pool = ThreadPoolExecutor(3)
 pending = []
 def cli_case(name, judge, cmd, *args, **kw):
     "Start a CLI case now; judged at the end."
+    if ONLY and not ONLY.search(name): return
     if SKIP_HUGE and HUGE.search(name):
         results.append(('CLI ' + name, False, 'not run: would allocate tens of GB', 0)); return
     if kw.get('as_nobody'):                    # forked now, before any thread or TensorFlow starts
@@ -192,6 +196,42 @@ cli_case('generate --n 0', cli_fails(r'--n 0|n=0'), G, '--n', '0')
 cli_case('generate --n -5', cli_fails(r'--n -5|n=-5'), G, '--n', '-5')
 cli_case('generate --out a folder', cli_fails(r'is a folder'), G, '--out', TMP)
 
+# issue 27 item 9: folders of pictures that used to hang, fill memory, be read twice or fail after training
+from PIL import Image
+import struct, zlib
+def pictures(folder, n):
+    "`n` small random PNGs in `folder` (made if missing)."
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n): Image.fromarray(np.random.default_rng(i).integers(0, 256, (12, 12, 3), dtype=np.uint8)).save(folder/f'{i}.png')
+    return folder
+def two_classes(name, counts=(4, 4)):
+    "A folder `name` with class sub-folders a/ and b/ of `counts` pictures."
+    for c, n in zip('ab', counts): pictures(TMP/name/c, n)
+    return TMP/name
+def png_bomb(path, side):
+    "A PNG of side × side black pixels: about 400 KB for 20000 × 20000, which decode to gigabytes."
+    def chunk(kind, data): return struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data))
+    z, row = zlib.compressobj(9), bytes(side + 1)
+    idat = b''.join(z.compress(row) for _ in range(side)) + z.flush()
+    path.write_bytes(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', side, side, 8, 0, 0, 0, 0)) + chunk(b'IDAT', idat) + chunk(b'IEND', b''))
+F_FIFO = two_classes('f_fifo'); os.mkfifo(F_FIFO/'a'/'pipe.png')                   # reading it waits for a writer, forever
+F_ZERO = two_classes('f_zero'); os.symlink('/dev/zero', F_ZERO/'a'/'zeros.png')    # reading it never ends
+F_BOMB = two_classes('f_bomb'); png_bomb(F_BOMB/'a'/'bomb.png', 20000)              # 400 megapixels in a 400 KB file
+F_LOOP = two_classes('f_loop'); os.symlink('.', F_LOOP/'loop')                      # a "class" that is the folder itself
+F_FEW = two_classes('f_few', (4, 2))                                                 # class b/: too few to train and test
+F_SHUT = two_classes('f_shut'); (F_SHUT/'b').chmod(0)                                # class b/: unreadable (to nobody, when we are root)
+F_HIDDEN = two_classes('f_hidden'); pictures(TMP/'hidden_src', 1); shutil.copy(TMP/'hidden_src'/'0.png', F_HIDDEN/'a'/'.hidden.png')
+(F_HIDDEN/'b'/'._0.png').write_bytes(b'\x00\x05\x16\x07 a macOS resource fork')     # hidden files: not data
+few_line = r'class folder b/ has only 2 readable images; each class needs 3 or more'
+cli_case('demo --dataset a folder with a FIFO among the pictures: left out, never opened', cli_works(r'note: Left out 1 entry of f_fifo/ .*a/pipe\.png \(a FIFO'),
+         D, '--dataset', F_FIFO, '--out', TMP/'f_fifo.png', '--per_class', '1', timeout=90)
+cli_case('demo --dataset a folder with a link to /dev/zero among the pictures: left out, never opened', cli_works(r'a/zeros\.png \(a character device\)'),
+         D, '--dataset', F_ZERO, '--out', TMP/'f_zero.png', '--per_class', '1', timeout=90)
+cli_case('train --dataset a folder whose class b/ has 2 pictures: refused before training', cli_fails(few_line),
+         T, '--dataset', F_FEW, '--out', TMP/'few_run', '--epochs', '1', '--arch', 'dense')
+cli_case('train --cpu_devices 100000: refused up front, not a silent hang', cli_fails(r'cpu_devices=100000; .*from 1 to 64'),
+         T, '--cpu_devices', '100000', '--data', DATA, '--out', TMP/'cpu_run', timeout=60)
+
 # ---------------------------------------------------------------- API cases: one process, TensorFlow imported once
 from vae_tutorial.backend import keras
 from vae_tutorial import checks
@@ -224,6 +264,19 @@ cli_case('generate --npz and --png_dir beside the grid', cli_works(r'images \(4,
          G, '--model', TMP/'run', '--n', '4', '--out', TMP/'d1.png', '--npz', TMP/'d1.npz', '--png_dir', TMP/'d1')
 cli_case('generate --overwrite replaces --out', cli_works(r'Wrote .*taken2\.png'), G, '--model', TMP/'run', '--n', '4', '--out', TMP/'taken2.png', '--overwrite')
 for cmd in (T, G, D): cli_case(f'{cmd} --version', cli_works(r'vae_tutorial \d+\.\d+\.\d+\s*$'), cmd, '--version')
+# issue 27 item 9: run in a forked child as nobody, so after TensorFlow is imported here (nobody may not be able to import it)
+cli_case('train --dataset a folder whose class folder b/ is unreadable: named, before training', cli_fails(r'cannot read its folder b/ \(permission denied\)'),
+         T, '--dataset', F_SHUT, '--out', TMP/'home'/'shut_run', '--epochs', '1', '--arch', 'dense', as_nobody=True)
+# issue 27 item 9: a .keras whose config.json inflates past what a model's settings take (1.6 GB killed generate)
+import zipfile
+BOMB_KERAS = TMP/'inflates.keras'
+with zipfile.ZipFile(TMP/'run'/'model.keras') as src, zipfile.ZipFile(BOMB_KERAS, 'w', zipfile.ZIP_DEFLATED) as z:
+    for m in src.infolist():
+        if m.filename != 'config.json': z.writestr(m, src.read(m)); continue
+        with z.open('config.json', 'w', force_zip64=True) as f:         # the real config, then 100 MB of spaces: valid JSON, 100 KB zipped
+            f.write(src.read(m)[:-1]); [f.write(b' ' * 2**20) for _ in range(100)]; f.write(b'}')
+cli_case('generate --model a .keras whose config.json inflates to 100 MB: refused before Keras parses it',
+         cli_fails(r'config\.json would unpack to 0\.1\d* GB, but the settings in a model file take at most 64 MB'), G, '--model', BOMB_KERAS, '--out', TMP/'inflates.png')
 
 case("TrainConfig(model='vae', prior='bogus'), as --model vae --prior bogus", lambda: TrainConfig(model='vae', prior='bogus').check(), fails(r"prior='bogus' is not one of"))
 # codes, decode, encode
@@ -394,6 +447,67 @@ case('download_file: timeout per request, not process-wide', timeout_is_per_requ
 case('data.py never sets the process-wide socket timeout', lambda: (ROOT/'vae_tutorial'/'data.py').read_text(),
      works(lambda t: None if 'setdefaulttimeout' not in t else 'still calls socket.setdefaulttimeout'))
 
+# issue 27 item 9: folders, caches, archives and NaNs, through the Python API
+from vae_tutorial.data import load_folder, load, write_cache, CACHE_DIGEST
+from vae_tutorial.plots import plot_traversals, plot_digit_grid, save_image_grid
+from vae_tutorial.backend import use_cpu_devices
+def loaded(folder):
+    "Call: load_folder(folder, 16) → (images loaded, the notes it gave), within 60 s."
+    def call():
+        with warnings.catch_warnings(record=True) as w, deadline(60):
+            warnings.simplefilter('always'); d = load_folder(folder, 16)
+        return len(d.train.x) + len(d.test.x), d.class_names, [str(m.message) for m in w]
+    return call
+def holds(n, note=None):
+    "Check: `n` images in classes a and b, with a note matching `note` (or none at all)."
+    def check(r):
+        got, names, notes = r
+        if (got, names) != (n, ('a', 'b')): return f'{got} images in classes {names}, not {n} in (a, b); notes {notes}'
+        if note is None: return f'notes: {notes}' if notes else None
+        return None if any(re.search(note, m) for m in notes) else f'no note /{note}/ among {notes}'
+    return check
+def rss_grows_under(gb, call):
+    "Call `call`; fail if this process's peak memory grew by `gb` GB or more meanwhile."
+    import resource
+    def wrapped():
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        r = call()
+        grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before
+        if grew >= gb * 1e9: raise MemoryError(f'peak memory grew by {grew / 1e9:.1f} GB')
+        return r
+    return wrapped
+case('load_folder: a 20000×20000 PNG bomb: its header read, never decoded (memory stays flat)', rss_grows_under(1, loaded(F_BOMB)),
+     works(holds(8, r'Left out 1 picture of f_bomb/ over 50 megapixels .*a/bomb\.png \(400,000,000 pixels\)')))
+case('load_folder: a class folder linked to the folder itself: each real folder read once, said in one line', loaded(F_LOOP),
+     works(holds(8, r'^Read each folder of f_loop/ once: left out loop/')))
+case('load_folder: hidden files (.hidden.png, ._0.png) are not data', loaded(F_HIDDEN), works(holds(8)))
+case('load_folder: a class of 2 pictures is refused while loading, by its folder name', lambda: load_folder(F_FEW, 16), fails(few_line))
+def math_titles():
+    m = make_cvae('dense', 2, hidden=(16,), num_classes=2, class_names=('a$\\undefined', 'b$x'))
+    plot_digit_grid(m, n_styles=2).savefig(io.BytesIO(), format='png')
+case('plot_digit_grid: class names a$\\undefined, b$x drawn as they are, not as mathtext', math_titles, works())
+case('plot_traversals(kl with a NaN): refused, not drawn as a label', lambda: plot_traversals(vae, kl=[0.5, nan]), fails(r'kl is NaN or infinite for dimension 1'))
+case('save_image_grid(NaN images): refused, no PNG', lambda: save_image_grid(np.full((2, 28, 28, 1), nan, 'float32'), TMP/'nan.png'), fails(r'NaN or infinite pixels'))
+case('load_vae(a .keras whose config.json inflates to 100 MB)', lambda: load_vae(BOMB_KERAS), fails(r'config\.json would unpack to .* at most 64 MB'))
+def tampered(name, folder, arrays, checksum):
+    "load(name) from a cache in Keras's folder that holds `arrays` (all zero), with the checksum of other arrays or none."
+    def call():
+        home = TMP/'kh_tampered'/name; f = home/'datasets'/folder/f'{name}.npz'; f.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(f, **arrays, **({CACHE_DIGEST: np.array('0' * 64)} if checksum else {}))
+        os.environ['KERAS_HOME'] = str(home)
+        try: return load(name, download=True)
+        finally: os.environ.pop('KERAS_HOME')
+    return call
+zeros = lambda *shape: np.zeros(shape, np.uint8)
+for name, folder, arrays in (('fashion_mnist', 'fashion-mnist', dict(x_train=zeros(60, 28, 28), y_train=zeros(60), x_test=zeros(10, 28, 28), y_test=zeros(10))),
+                             ('cifar10', 'cifar10', dict(x_train=zeros(50, 32, 32, 3), y_train=zeros(50), x_test=zeros(10, 32, 32, 3), y_test=zeros(10))),
+                             ('binarized_mnist', 'binarized_mnist', dict(train=zeros(50, 784), valid=zeros(10, 784), test=zeros(10, 784)))):
+    case(f'load({name!r}) from a tampered cache (a valid .npz, all-zero images, no checksum)', tampered(name, folder, arrays, False),
+         fails(r'carries no checksum.*delete it and download again', DataFileError))
+    case(f'load({name!r}) from a tampered cache (a valid .npz, all-zero images, a wrong checksum)', tampered(name, folder, arrays, True),
+         fails(r'does not match the checksum.*delete it and download again', DataFileError))
+case('use_cpu_devices(100000)', lambda: use_cpu_devices(100000), fails(r'cpu_devices=100000; .*from 1 to 64'))
+
 # ---------------------------------------------------------------- a run folder is all-or-nothing
 from vae_tutorial.training import RunRecord
 class Fig:
@@ -474,9 +588,10 @@ for name, judge, fut in pending:
     except BaseException as e: bad = f'the case itself broke: {type(e).__name__}: {e}'
     results.append(('CLI ' + name, bad is None, bad or judge.expect, time.time() - t0))
 pool.shutdown()
+(F_SHUT/'b').chmod(0o755)                              # so that it can be removed when we are not root
 shutil.rmtree(TMP, ignore_errors=True)
 
-width = max(len(r[0]) for r in results)
+width = max((len(r[0]) for r in results), default=0)
 for name, ok, detail, secs in results:
     print(f"{'PASS' if ok else 'FAIL'}  {name:<{width}}  {'' if ok else detail}".rstrip())
 bad = [r for r in results if not r[1]]

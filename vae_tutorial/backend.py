@@ -7,8 +7,8 @@ from __future__ import annotations
 import os, sys, contextlib
 
 # %% auto #0
-__all__ = ['CPU_DEVICES_VAR', 'silenced_stderr', 'cpu_devices_asked', 'import_tensorflow', 'import_keras', 'use_cpu_devices',
-           'replicas_in_sync']
+__all__ = ['CPU_DEVICES_VAR', 'MAX_CPU_DEVICES', 'silenced_stderr', 'cpu_devices_asked', 'import_tensorflow', 'import_keras',
+           'use_cpu_devices', 'replicas_in_sync']
 
 # %% ../nbs/00_backend.ipynb #b4b976d6
 @contextlib.contextmanager
@@ -22,12 +22,19 @@ def silenced_stderr():
 
 # %% ../nbs/00_backend.ipynb #84ad635a
 CPU_DEVICES_VAR = 'VAE_TUTORIAL_CPU_DEVICES'   # the environment variable `use_cpu_devices` sets and the imports read
+MAX_CPU_DEVICES = 64                           # more devices on one CPU only slow the backend's start (100,000 never finish)
+
+def _check_devices(n, what):
+    "`n` if it is a whole number of devices from 1 to `MAX_CPU_DEVICES`; else one line naming `what` (the option or variable)."
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_CPU_DEVICES:
+        raise ValueError(f"{what}={n!r}; it must be a whole number of devices from 1 to {MAX_CPU_DEVICES} (they share the same cores, "
+                         f"so more only slow the start; 2-8 are plenty to try --distribute)")
+    return n
 
 def cpu_devices_asked() -> int:
     "How many devices the host CPU should pose as: `VAE_TUTORIAL_CPU_DEVICES`, or 1."
     v = os.environ.get(CPU_DEVICES_VAR, '1').strip() or '1'
-    if not v.isdigit() or int(v) < 1: raise ValueError(f"{CPU_DEVICES_VAR}={v!r}; it must be a whole number of devices, 1 or more")
-    return int(v)
+    return _check_devices(int(v) if v.isdigit() else v, CPU_DEVICES_VAR)
 
 def _split_cpu(tf, n):
     "Make TensorFlow's CPU `n` logical devices (nothing for n=1); RuntimeError once TensorFlow has started its devices."
@@ -71,10 +78,10 @@ def __getattr__(name):
     raise AttributeError(f"module 'vae_tutorial.backend' has no attribute {name!r}")
 
 # %% ../nbs/00_backend.ipynb #b6b11350
-def use_cpu_devices(n:int,  # how many devices the host CPU should pose as (1 or more)
+def use_cpu_devices(n:int,  # how many devices the host CPU should pose as (1 to `MAX_CPU_DEVICES`)
                    ) -> int:
     "Split the host CPU into `n` devices for data-parallel training; raises one line if the backend has already started its devices."
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1: raise ValueError(f"cpu_devices={n!r}; it must be a whole number of devices, 1 or more")
+    _check_devices(n, 'cpu_devices')
     os.environ[CPU_DEVICES_VAR] = str(n)
     late = f"use_cpu_devices({n}) came too late: the backend has already started its devices; call it (or pass --cpu_devices {n}) " \
            f"before anything uses Keras, or set {CPU_DEVICES_VAR}={n} in the environment"

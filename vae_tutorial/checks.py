@@ -9,10 +9,10 @@ import numpy as np
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['SETTINGS', 'IMAGE_SHAPE', 'MIN_SIDE', 'MEMORY_ENV', 'check_choice', 'check_count', 'check_positive',
-           'check_latent_dim', 'check_settings', 'check_image_shape', 'check_images', 'check_digits', 'check_labels',
-           'check_codes', 'check_model', 'memory_limit', 'check_request', 'network_weights', 'check_network_size',
-           'check_file']
+__all__ = ['SETTINGS', 'IMAGE_SHAPE', 'MIN_SIDE', 'MEMORY_ENV', 'ARCHIVE_JSON_BYTES', 'check_choice', 'check_count',
+           'check_positive', 'check_latent_dim', 'check_settings', 'check_image_shape', 'check_images', 'check_digits',
+           'check_labels', 'check_codes', 'check_model', 'memory_limit', 'check_request', 'network_weights',
+           'check_network_size', 'check_file']
 
 # %% ../nbs/00_checks.ipynb #3b146230
 def check_choice(value,    # what was given
@@ -263,12 +263,28 @@ def _kind(mode) -> str:
         if test(mode): return name
     return 'not a regular file'
 
+ARCHIVE_JSON_BYTES = 64 * 2**20   # the most a JSON member of a zip archive may unpack to (a .keras file's config.json is a few KB)
+
+def _check_archive(p, what, fix, error):
+    "Nothing if `p` is no zip archive, or if the sizes its members declare are sane; else one line naming the member (Python's zipfile reads no more than declared)."
+    import zipfile
+    try:
+        if not zipfile.is_zipfile(p): return
+        with zipfile.ZipFile(p) as z: members = z.infolist()
+    except Exception: return                      # damaged: the loader says so
+    for m in members:
+        if m.filename.lower().endswith('.json') and m.file_size > ARCHIVE_JSON_BYTES:
+            raise error(f"{p}: its {m.filename} would unpack to {_gb(m.file_size)}, but the settings in a {what} take at most "
+                        f"{ARCHIVE_JSON_BYTES // 2**20} MB: it is damaged or not a {what}, so it was not loaded{fix}")
+    if (total := sum(m.file_size for m in members)) > (limit := memory_limit()):
+        raise error(f"{p}: would unpack to {_gb(total)}, over the limit of {_gb(limit)} (${MEMORY_ENV}), so it was not loaded{fix}")
+
 def check_file(path,              # the file to read
                what='file',       # what it should be, for the message ('model file', 'data file')
                fix='',            # the way out, appended to the message (e.g. '; pass the model.keras training wrote')
                error=ValueError,  # the exception class for a path that exists but cannot be read
               ) -> Path:
-    "Return `path` as a `Path` if it is a regular file this process may read; else one line saying what it is instead."
+    "Return `path` as a `Path` if it is a regular file this process may read (a zip archive: one that unpacks to a sane size); else one line saying what it is instead."
     p = Path(path).expanduser()
     try: mode = p.stat().st_mode
     except FileNotFoundError: raise FileNotFoundError(f"{p}: no such {what}{fix}") from None
@@ -276,4 +292,5 @@ def check_file(path,              # the file to read
     except OSError as e: raise error(f"{p}: cannot be read ({e.strerror}){fix}") from None
     if not stat.S_ISREG(mode): raise error(f"{p} is {_kind(mode)}, not a {what}{'' if stat.S_ISDIR(mode) else '; it was not opened'}{fix}")
     if not os.access(p, os.R_OK): raise error(f"{p}: permission denied: this user may not read the {what}{fix}")
+    _check_archive(p, what, fix, error)            # a .keras or .npz file is a zip: a few MB may claim to unpack to gigabytes
     return p

@@ -4,23 +4,24 @@
 
 # %% ../nbs/00_data.ipynb #0f284595
 from __future__ import annotations
-import os, errno, warnings, tempfile, contextlib, hashlib, importlib.resources
+import os, re, errno, stat, warnings, tempfile, contextlib, hashlib, importlib.resources
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 import numpy as np
-from .checks import check_images, check_labels, check_count, check_choice, check_positive, check_file
+from .checks import check_images, check_labels, check_count, check_choice, check_positive, check_file, memory_limit, _kind
 
 # %% auto #0
 __all__ = ['DATA_ENV', 'OFFLINE_ENV', 'DATASETS', 'FILE_NAMES', 'FILE_KEYS', 'IMAGE_SHAPES', 'CLASS_NAMES', 'DOWNLOADED_FROM',
-           'SAMPLE_FILE', 'BINARIZED_URL', 'BINARIZED_MD5', 'MNIST_URL', 'MNIST_SHA256', 'FASHION_URL', 'FASHION_FILES',
-           'CIFAR10_URL', 'CIFAR10_MD5', 'CIFAR10_MEMBERS', 'SAMPLE_KEYS', 'IMAGE_EXTENSIONS', 'COLOR_MODES',
-           'SCAN_PIXELS', 'Split', 'ImageData', 'DataFileError', 'read_npz', 'check_dataset_name', 'find_data_file',
-           'FileWriteError', 'write_error', 'atomic_path', 'cache_dir', 'file_md5', 'download_file', 'fetch_checked',
-           'parse_amat', 'downloads_allowed', 'parse_idx', 'fetch_fashion_mnist', 'parse_cifar_binary', 'fetch_cifar10',
-           'build_sample', 'SampleDataWarning', 'load', 'load_mnist', 'load_fashion_mnist', 'load_binarized_mnist',
-           'load_cifar10', 'ImageFolderWarning', 'check_dataset_folder', 'split_indices', 'load_folder',
-           'check_dataset', 'load_dataset', 'binarize', 'one_hot', 'make_dataset', 'pick_per_class']
+           'SAMPLE_FILE', 'BINARIZED_URL', 'BINARIZED_MD5', 'MNIST_URL', 'MNIST_SHA256', 'CACHE_DIGEST', 'FASHION_URL',
+           'FASHION_FILES', 'CIFAR10_URL', 'CIFAR10_MD5', 'CIFAR10_MEMBERS', 'SAMPLE_KEYS', 'IMAGE_EXTENSIONS',
+           'COLOR_MODES', 'SCAN_PIXELS', 'MAX_PIXELS', 'MAX_IMAGE_BYTES', 'MIN_PER_CLASS', 'Split', 'ImageData',
+           'DataFileError', 'read_npz', 'check_dataset_name', 'find_data_file', 'FileWriteError', 'write_error',
+           'atomic_path', 'cache_dir', 'file_md5', 'arrays_digest', 'write_cache', 'read_cache', 'download_file',
+           'fetch_checked', 'parse_amat', 'downloads_allowed', 'parse_idx', 'fetch_fashion_mnist', 'parse_cifar_binary',
+           'fetch_cifar10', 'build_sample', 'SampleDataWarning', 'load', 'load_mnist', 'load_fashion_mnist',
+           'load_binarized_mnist', 'load_cifar10', 'ImageFolderWarning', 'check_dataset_folder', 'split_indices',
+           'load_folder', 'check_dataset', 'load_dataset', 'binarize', 'one_hot', 'make_dataset', 'pick_per_class']
 
 # %% ../nbs/00_data.ipynb #26a9aec9
 class Split(NamedTuple):
@@ -201,6 +202,40 @@ def file_md5(path, algorithm='md5') -> str:
         for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
     return h.hexdigest()
 
+CACHE_DIGEST = 'sha256'   # the array in each .npz this package builds from a checked download: the SHA-256 of the other arrays
+
+def arrays_digest(arrays:dict) -> str:
+    "The SHA-256 of named arrays (each name, dtype, shape and bytes, in name order): how a cache built from a checked download is recognised."
+    h = hashlib.sha256()
+    for k in sorted(arrays):
+        a = np.ascontiguousarray(arrays[k])
+        h.update(f'{k}:{a.dtype.str}:{a.shape};'.encode()); h.update(a.tobytes())
+    return h.hexdigest()
+
+def write_cache(dest,            # the .npz to write
+                arrays:dict,     # the arrays, parsed from a checked download
+                compress=True,   # zip them (False for photographs, which barely compress)?
+               ) -> Path:
+    "Write `arrays` to `dest` atomically, with their `arrays_digest` as the array `CACHE_DIGEST`, for `read_cache` to check."
+    with atomic_path(dest) as t:
+        (np.savez_compressed if compress else np.savez)(t, **arrays, **{CACHE_DIGEST: np.array(arrays_digest(arrays))})
+    return Path(dest)
+
+def read_cache(path,         # a cache `write_cache` made
+               keys,         # the arrays that must be in it
+               optional=(),  # arrays to read too when present
+              ) -> dict:
+    "The arrays of a cache, if they still match the digest written with them; else one line saying to delete it and download again."
+    a = read_npz(path, keys, optional=(*optional, CACHE_DIGEST))
+    stored = a.pop(CACHE_DIGEST, None)
+    if stored is None:
+        raise DataFileError(f"{path} carries no checksum, so it cannot be trusted (an older vae_tutorial or another program wrote it): "
+                            "delete it and download again")
+    if str(stored) != arrays_digest(a):
+        raise DataFileError(f"{path} does not match the checksum written when it was built from the checked download (it was changed "
+                            "or damaged since): delete it and download again")
+    return a
+
 def download_file(url:str,          # what to fetch
                   dest,             # where to put it
                   timeout=10.0,     # seconds a connection or read may stall before giving up
@@ -238,7 +273,7 @@ def parse_amat(path) -> np.ndarray:
 
 # %% ../nbs/00_data.ipynb #085910df
 def _download_binarized(timeout):
-    "Binarized MNIST from Larochelle's public .amat files, parsed once and cached as an .npz."
+    "Binarized MNIST from Larochelle's public .amat files, parsed once and cached as an .npz, checked by its digest whenever it is read."
     cache = cache_dir()/'binarized_mnist'/'binarized_mnist.npz'
     if not cache.is_file():
         arrays = {}
@@ -250,8 +285,8 @@ def _download_binarized(timeout):
                 amat.unlink()
                 raise DataFileError(f"{amat.name} holds other pixels than the published binarized MNIST (MD5 {got}, not "
                                     f"{BINARIZED_MD5[split]}), so it was deleted; try the download again later")
-        with atomic_path(cache) as t: np.savez_compressed(t, **arrays)
-    return read_npz(cache, FILE_KEYS['binarized_mnist'], optional=('test_labels',)), 'download', str(cache)
+        write_cache(cache, arrays)
+    return read_cache(cache, FILE_KEYS['binarized_mnist'], optional=('test_labels',)), 'download', str(cache)
 
 def _download_mnist(timeout):
     "MNIST: the file Keras fetches, in Keras's cache folder (so either can reuse the other's copy), checked by Keras's SHA-256."
@@ -299,7 +334,7 @@ def fetch_fashion_mnist(base_url=FASHION_URL,  # the folder URL the four .gz fil
         x, y = a[f'x_{s}'], a[f'y_{s}']
         if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
             raise DataFileError(f"Fashion-MNIST {s} files hold images {x.shape} and labels {y.shape}; expected (n, 28, 28) and (n,)")
-    with atomic_path(cache) as t: np.savez_compressed(t, **a)
+    write_cache(cache, a)
     return cache
 
 # %% ../nbs/00_data.ipynb #e3fee037
@@ -344,7 +379,7 @@ def fetch_cifar10(url=CIFAR10_URL,   # where the binary archive is published
     if cache.is_file(): return cache
     archive = fetch_checked(url, folder/'cifar-10-binary.tar.gz', md5, timeout)
     arrays = parse_cifar_binary(archive)
-    with atomic_path(cache) as t: np.savez(t, **arrays)     # not compressed: photographs barely compress, and it loads faster
+    write_cache(cache, arrays, compress=False)     # not compressed: photographs barely compress, and it loads faster
     archive.unlink()
     return cache
 
@@ -421,7 +456,7 @@ def _download(name, timeout):
     if name == 'binarized_mnist': return _download_binarized(timeout)
     if name == 'mnist': return _download_mnist(timeout)
     f = fetch_fashion_mnist(timeout=timeout) if name == 'fashion_mnist' else fetch_cifar10(timeout=timeout)
-    return read_npz(f, FILE_KEYS[name]), 'download', str(f)
+    return read_cache(f, FILE_KEYS[name]), 'download', str(f)
 
 def load(name:str,          # one of `DATASETS`: 'mnist', 'fashion_mnist', 'binarized_mnist' or 'cifar10'
          path=None,         # an explicit .npz file, or a folder holding the standard file name
@@ -470,15 +505,16 @@ def load_cifar10(path=None, download=None) -> ImageData:
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.gif')   # the files Keras's image_dataset_from_directory reads
 
 class ImageFolderWarning(UserWarning):
-    "Part of a folder of images was left out (unreadable files, empty class folders, stray files) or changed (transparency composited on white); the rest loaded."
+    "Part of a folder of images was left out (unreadable files, entries that are not files, oversized pictures, folders reached twice, stray files) or changed (transparency composited on white); the rest loaded."
 
 def check_dataset_folder(folder) -> Path:
-    "`folder` as a `Path` if it exists, is a folder and is not empty; else a one-line error saying which it is not."
+    "`folder` as a `Path` if it exists, is a folder this user may read and is not empty; else a one-line error saying which it is not."
     p = Path(folder).expanduser()
     if not p.exists(): raise FileNotFoundError(f"No such folder: {folder}; pass a folder of images (optionally one sub-folder per class)")
     if not p.is_dir(): raise NotADirectoryError(f"{folder} is a file, not a folder: pass the folder that holds the images")
-    if not any(p.iterdir()):
-        raise DataFileError(f"{folder} is empty: put image files ({', '.join(IMAGE_EXTENSIONS)}) in it, or one sub-folder of them per class")
+    try: empty = not any(p.iterdir())
+    except PermissionError: raise DataFileError(f"{folder}: permission denied: this user may not read the folder; make it readable (chmod a+rx) or use another") from None
+    if empty: raise DataFileError(f"{folder} is empty: put image files ({', '.join(IMAGE_EXTENSIONS)}) in it, or one sub-folder of them per class")
     return p
 
 # %% ../nbs/00_data.ipynb #0bbf70c9
@@ -494,9 +530,9 @@ def split_indices(y,                  # integer labels (n,); all equal for unlab
     train, test = [], []
     for c in np.unique(y):
         idx = rng.permutation(np.flatnonzero(y == c))
-        k = min(int(round(test_fraction * len(idx))), len(idx) - 1)     # every class keeps one for training
+        k = min(max(int(round(test_fraction * len(idx))), 1), len(idx) - 1)   # each class of 2 or more: one to test, one to train, at least
         test.append(idx[:k]); train.append(idx[k:])
-    if not sum(map(len, test)):                                          # tiny classes: move one of the largest
+    if not sum(map(len, test)):                                          # classes of one picture each: move one of the largest
         big = max(range(len(train)), key=lambda i: len(train[i]))
         test[big], train[big] = train[big][:1], train[big][1:]
     return rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
@@ -504,6 +540,26 @@ def split_indices(y,                  # integer labels (n,); all equal for unlab
 # %% ../nbs/00_data.ipynb #b3f888ef
 COLOR_MODES = ('auto', 'rgb', 'grayscale')    # what `load_folder`'s color_mode takes
 SCAN_PIXELS = 4096 * 4096                     # pictures larger than this are not decoded for the alpha check
+MAX_PIXELS = 50_000_000                       # a picture whose header promises more pixels (width × height × frames) is left out, never decoded
+MAX_IMAGE_BYTES = 256 * 2**20                 # a picture file larger than this is left out, never read
+MIN_PER_CLASS = 3                             # readable pictures each class folder needs: two to train on (a CVAE fits its codes), one to test
+
+class _Header(NamedTuple):
+    "What Pillow reads from a picture's header without decoding it."
+    width: int
+    height: int
+    pixels: int        # width × height × frames (a GIF's frames are all decoded)
+    mode: str
+    maybe_alpha: bool  # an alpha channel or a transparent colour: decoded later to see whether a pixel is transparent
+
+class _Index(NamedTuple):
+    "The pictures of a folder to decode, in Keras's order (class folders, then folders by path, then files by name), and what was left out."
+    files: list        # paths relative to the folder
+    labels: list       # each file's class index (0 when unlabelled)
+    class_names: tuple # the class folders, sorted; () when unlabelled
+    headers: list      # each file's `_Header`, or None if Pillow cannot read it (so it is not decoded, and counts as undecodable)
+    left_out: dict     # why → ['name (detail)', ...]: 'not a file', 'too large', 'read already' (class folders), 'link' (folders inside them)
+    stray: list        # picture files beside the class folders, which are not read
 
 class _Scan(NamedTuple):
     "What the headers of a folder's pictures say: their sizes (height, width) and how many of each, palette pictures, pictures with transparency."
@@ -521,21 +577,96 @@ class _Scan(NamedTuple):
         if self.palette: out.append(f"{len(self.palette):,} palette image{'s' * (len(self.palette) != 1)} read as the colours of {'their palettes' if len(self.palette) != 1 else 'its palette'}")
         return out
 
-def _scan_images(folder, files, kept) -> _Scan:
-    "Open each decoded picture lazily with Pillow (the header only) for its size and mode; decode only those that may be transparent."
+def _read_header(path):
+    "`path`'s `_Header`, read by Pillow without decoding; 'too large: (detail)' for a picture over `MAX_PIXELS`; None if Pillow cannot read it."
+    from PIL import Image
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                (wd, ht), mode = im.size, im.mode
+                frames = im.n_frames if im.format == 'GIF' and getattr(im, 'is_animated', False) else 1
+                maybe = mode in ('RGBA', 'LA', 'PA', 'RGBa', 'La') or 'transparency' in im.info
+    except Image.DecompressionBombError as e:       # Pillow's own limit, twice MAX_IMAGE_PIXELS: its message says the size
+        said = re.search(r'\((\d+) pixels\)', str(e))
+        return f"too large: {int(said[1]):,} pixels" if said else f'too large: over {2 * Image.MAX_IMAGE_PIXELS:,} pixels'
+    except Exception: return None
+    if wd * ht * frames > MAX_PIXELS: return f"too large: {wd}×{ht}" + (f" × {frames} frames" if frames > 1 else '')
+    return _Header(wd, ht, wd * ht * frames, mode, maybe)
+
+def _entries(folder, root):
+    "The entries of `folder`, hidden names (starting with '.') left out; one line naming the folder if it cannot be read."
+    try:
+        with os.scandir(folder) as it: return [e for e in it if not e.name.startswith('.')]
+    except OSError as e:
+        why = 'permission denied' if isinstance(e, PermissionError) else e.strerror
+        raise DataFileError(f"{root}: cannot read its folder {os.path.relpath(folder, root)}/ ({why}): make it readable "
+                            f"(chmod a+rx) or move it out") from None
+
+def _walk_real(top, root, seen, left_out) -> list:
+    "[(folder, file entries)] for `top` and the real folders below it, each once; links to folders are not followed (as in Keras), but noted in `left_out`."
+    out, todo = [], [top]
+    while todo:
+        d = todo.pop(); files = []
+        for e in _entries(d, root):
+            if not e.is_dir(): files.append(e)
+            elif e.is_symlink(): left_out['link'].append(os.path.relpath(e.path, root) + '/')
+            elif (real := os.path.realpath(e.path)) not in seen: seen.add(real); todo.append(e.path)   # a bind mount twice: once
+        out.append((d, files))
+    return sorted(out, key=lambda t: t[0])
+
+def _index_folder(root) -> _Index:
+    "List a folder of pictures as Keras would (its non-hidden class sub-folders, or the folder itself), opening nothing but regular files of a sane size."
+    root = Path(root); real_root = os.path.realpath(root)
+    seen, left_out, classes = {real_root}, {'not a file': [], 'too large': [], 'read already': [], 'link': []}, []
+    top = sorted(_entries(root, root), key=lambda e: e.name)
+    for e in (e for e in top if e.is_dir()):        # a class folder may be a link, but not to the folder, one above it, or another class
+        real = os.path.realpath(e.path)
+        if real in seen or os.path.commonpath([real, real_root]) == real: left_out['read already'].append(e.name + '/'); continue
+        seen.add(real); classes.append(e)
+    stray = [e.name for e in top if classes and not e.is_dir() and e.name.lower().endswith(IMAGE_EXTENSIONS)]
+    walks = [_walk_real(e.path, root, seen, left_out) for e in classes] or [[(str(root), [e for e in top if not e.is_dir()])]]
+    files, labels, headers = [], [], []
+    for label, walk in enumerate(walks):
+        for _, entries in walk:
+            for e in sorted(entries, key=lambda e: e.name):
+                if not e.name.lower().endswith(IMAGE_EXTENSIONS): continue
+                rel = os.path.relpath(e.path, root)
+                try: st = os.stat(e.path)                 # follows links: a link to /dev/zero is a device
+                except OSError: files.append(rel); labels.append(label); headers.append(None); continue
+                if not stat.S_ISREG(st.st_mode): left_out['not a file'].append(f"{rel} ({_kind(st.st_mode)})"); continue
+                if st.st_size > MAX_IMAGE_BYTES: left_out['too large'].append(f"{rel} ({st.st_size / 2**20:,.0f} MB)"); continue
+                header = _read_header(e.path)
+                if isinstance(header, str): left_out['too large'].append(f"{rel} ({header.removeprefix('too large: ')})"); continue
+                files.append(rel); labels.append(label); headers.append(header)
+    return _Index(files, labels, tuple(e.name for e in classes), headers, left_out, stray)
+
+def _left_out_notes(index, name) -> list:
+    "One line per reason `_index_folder` left things out of the folder `name`, naming the first few."
+    def some(items): return ', '.join(items[:3]) + (f' and {len(items) - 3} more' if len(items) > 3 else '')
+    lo, out = index.left_out, []
+    if (n := len(lo['not a file'])): out.append(f"Left out {n} entr{'ies' if n > 1 else 'y'} of {name}/ that {'are not regular files' if n > 1 else 'is not a regular file'}, "
+                                                 f"without opening {'them' if n > 1 else 'it'}: {some(lo['not a file'])}")
+    if (n := len(lo['too large'])): out.append(f"Left out {n} picture{'s' * (n > 1)} of {name}/ over {MAX_PIXELS / 1e6:,.0f} megapixels or "
+                                                f"{MAX_IMAGE_BYTES / 2**20:,.0f} MB, without decoding {'them' if n > 1 else 'it'}: {some(lo['too large'])}; shrink {'them' if n > 1 else 'it'} to use {'them' if n > 1 else 'it'}")
+    if (n := len(lo['read already'])): out.append(f"Read each folder of {name}/ once: left out {some(lo['read already'])}, "
+                                                   f"link{'s' * (n > 1)} to a folder already read (or to a folder above it)")
+    if (n := len(lo['link'])): out.append(f"Did not follow {n} link{'s' * (n > 1)} to folders inside the class folders of {name}/ (as Keras does not): {some(lo['link'])}")
+    return out
+
+def _scan_images(folder, files, kept, headers) -> _Scan:
+    "Sizes and modes of the decoded pictures from their `headers`; decode with Pillow only those that may be transparent."
     from PIL import Image
     sizes, palette, alpha = {}, [], []
     for i in kept.tolist():
+        hd = headers[i]
+        sizes[(hd.height, hd.width)] = sizes.get((hd.height, hd.width), 0) + 1
+        if hd.mode in ('P', 'PA'): palette.append(i)
+        if not hd.maybe_alpha or hd.width * hd.height > SCAN_PIXELS: continue
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter('ignore', Image.DecompressionBombWarning)
-                with Image.open(folder / files[i]) as im:
-                    (wd, ht), mode = im.size, im.mode
-                    sizes[(ht, wd)] = sizes.get((ht, wd), 0) + 1
-                    if mode in ('P', 'PA'): palette.append(i)
-                    maybe = mode in ('RGBA', 'LA', 'PA', 'RGBa', 'La') or 'transparency' in im.info
-                    if maybe and wd * ht <= SCAN_PIXELS and im.convert('RGBA').getchannel('A').getextrema()[0] < 255: alpha.append(i)
-        except Exception: continue                    # Keras decoded it; Pillow cannot: leave it as Keras read it
+            with Image.open(folder / files[i]) as im:
+                if im.convert('RGBA').getchannel('A').getextrema()[0] < 255: alpha.append(i)
+        except Exception: continue                    # decoded by TensorFlow, not by Pillow: leave it as TensorFlow read it
     return _Scan(sizes, palette, alpha)
 
 def _on_white(path, grey=False) -> np.ndarray:
@@ -548,18 +679,29 @@ def _on_white(path, grey=False) -> np.ndarray:
     a = np.asarray(out)
     return a[..., None] if grey else a
 
+def _keras_resize(t, size, interpolation='bilinear', crop=False):
+    "A picture tensor (H, W, C) resized as `image_dataset_from_directory` resizes it (values stay 0-255)."
+    from vae_tutorial.backend import import_tensorflow
+    tf = import_tensorflow()
+    if not crop: return tf.image.resize(t, size, method=interpolation)
+    from keras.src.utils import image_utils
+    from keras.src.backend import tensorflow as tf_backend
+    return image_utils.smart_resize(t, size, interpolation=interpolation, backend_module=tf_backend)
+
+def _load_like_keras(path, size, channels, interpolation='bilinear', crop=False):
+    "The picture file `path` (a string tensor) decoded and resized as `image_dataset_from_directory` does: its first frame, `channels` channels, 0-255."
+    from vae_tutorial.backend import import_tensorflow
+    tf = import_tensorflow()
+    t = tf.image.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
+    t = _keras_resize(t, size, interpolation, crop)
+    t.set_shape((*size, channels))
+    return t
+
 def _resize_like_keras(a, size, interpolation='bilinear', crop=False) -> np.ndarray:
     "Bytes (H, W, C) resized as `image_dataset_from_directory` resizes them, scaled to [0, 1]."
     from vae_tutorial.backend import import_tensorflow
-    tf = import_tensorflow()
-    t = tf.convert_to_tensor(a)
-    if crop:
-        from keras.src.utils import image_utils
-        from keras.src.backend import tensorflow as tf_backend
-        t = image_utils.smart_resize(t, size, interpolation=interpolation, backend_module=tf_backend)
-    else: t = tf.image.resize(t, size, method=interpolation)
+    t = _keras_resize(import_tensorflow().convert_to_tensor(a), size, interpolation, crop)
     return np.clip(np.asarray(t, np.float32) / 255.0, 0.0, 1.0)
-
 
 # %% ../nbs/00_data.ipynb #eeb73022
 def _image_size(image_size) -> tuple:
@@ -570,6 +712,20 @@ def _image_size(image_size) -> tuple:
     except ValueError: raise ValueError(f"image_size={image_size!r}; pass a whole number ≥ 1 (a square side) or (height, width)") from None
     return s, s
 
+def _decode_folder(p, index, size, channels, interpolation, crop) -> tuple:
+    "(kept, x): the positions of the pictures of `index` that decode, and their pixels 0-255, each as `image_dataset_from_directory` reads it."
+    from vae_tutorial.backend import import_tensorflow
+    tf = import_tensorflow()
+    todo = [i for i, hd in enumerate(index.headers) if hd is not None]
+    if not todo: return np.zeros(0, np.int64), np.zeros((0, *size, channels), np.float32)
+    largest = max(index.headers[i].pixels for i in todo)
+    at_once = max(1, min(os.cpu_count() or 1, memory_limit() // (16 * largest)))   # decoding takes about 16 bytes a pixel
+    ds = tf.data.Dataset.from_tensor_slices((np.array(todo, np.int64), [str(p / index.files[i]) for i in todo]))
+    ds = ds.map(lambda i, f: (i, _load_like_keras(f, size, channels, interpolation, crop)), num_parallel_calls=at_once)
+    kept, xs = [], []
+    for i, xb in ds.ignore_errors().batch(256).as_numpy_iterator(): kept.append(i); xs.append(xb)
+    return (np.concatenate(kept), np.concatenate(xs)) if kept else (np.zeros(0, np.int64), np.zeros((0, *size, channels), np.float32))
+
 def load_folder(folder,                     # a folder of images, or of one sub-folder of images per class
                 image_size=32,              # the square side images are resized to, or (height, width)
                 color_mode='auto',          # 'auto': grey (1 channel) when every image is grey, else RGB; 'rgb' (3) or 'grayscale' (1) force it
@@ -578,35 +734,24 @@ def load_folder(folder,                     # a folder of images, or of one sub-
                 interpolation='bilinear',   # how Keras resizes: 'bilinear', 'nearest', 'area', 'bicubic', ...
                 crop_to_aspect_ratio=False, # crop to the target's shape before resizing, instead of squashing?
                ) -> ImageData:
-    "Your own images through `keras.utils.image_dataset_from_directory`: resized, in [0, 1], grey kept grey, labelled by sub-folder, split with a seed."
+    "Your own images, read as `keras.utils.image_dataset_from_directory` reads them: resized, in [0, 1], grey kept grey, labelled by sub-folder, split with a seed."
     p = check_dataset_folder(folder)
     h, w = _image_size(image_size)
     check_choice(color_mode, COLOR_MODES, 'color_mode')
     check_choice(interpolation, ('bilinear', 'nearest', 'bicubic', 'area', 'lanczos3', 'lanczos5', 'gaussian', 'mitchellcubic'), 'interpolation')
     test_fraction = check_positive(test_fraction, 'test_fraction')
     if test_fraction >= 1: raise ValueError(f"test_fraction={test_fraction!r}; it must lie between 0 and 1, e.g. 0.2")
-    with os.scandir(p) as entries: labelled = any(e.is_dir() and not e.name.startswith('.') for e in entries)   # Keras skips hidden ones too
-    from vae_tutorial.backend import keras, import_tensorflow
-    tf = import_tensorflow()
-    try:
-        ds = keras.utils.image_dataset_from_directory(
-            p, labels='inferred' if labelled else None, label_mode='int' if labelled else None, color_mode='grayscale' if color_mode == 'grayscale' else 'rgb',
-            batch_size=None, image_size=(h, w), shuffle=False, interpolation=interpolation,
-            crop_to_aspect_ratio=crop_to_aspect_ratio, verbose=False)
-    except ValueError as e:
-        if 'No images found' not in str(e): raise
+    index = _index_folder(p)                         # FIFOs, devices, oversized pictures and loops: left out, never opened
+    files, class_names, labelled = index.files, index.class_names, bool(index.class_names)
+    for note in _left_out_notes(index, p.name): warnings.warn(note, ImageFolderWarning, stacklevel=2)
+    if not files and not any(index.left_out.values()):
         where = 'its class sub-folders hold' if labelled else 'it holds'
-        raise DataFileError(f"{folder}: {where} no image files that Keras reads ({', '.join(IMAGE_EXTENSIONS)})") from None
-    files = [os.path.relpath(f, p) for f in ds.file_paths]           # names within the folder, for messages
-    class_names = tuple(ds.class_names) if labelled else ()
+        raise DataFileError(f"{folder}: {where} no image files that Keras reads ({', '.join(IMAGE_EXTENSIONS)})")
+    if not files:
+        raise DataFileError(f"{folder}: none of its image files can be read safely (left out: {', '.join(sum(index.left_out.values(), [])[:3])}); "
+                            "need at least 2, some to train on and some to test")
     if len(files) < 2: raise DataFileError(f"{folder} holds 1 image file ({files[0]}); need at least 2, some to train on and some to test")
-    tagged = tf.data.Dataset.zip((tf.data.Dataset.range(len(files)), ds)).ignore_errors().batch(256)
-    kept, xs, ys = [], [], []
-    for i, item in tagged.as_numpy_iterator():
-        kept.append(i)
-        if labelled: xs.append(item[0]); ys.append(item[1])
-        else: xs.append(item)
-    kept = np.concatenate(kept) if kept else np.zeros(0, np.int64)
+    kept, x = _decode_folder(p, index, (h, w), 1 if color_mode == 'grayscale' else 3, interpolation, crop_to_aspect_ratio)
     bad = [files[i] for i in sorted(set(range(len(files))) - set(kept.tolist()))]
     if len(kept) < 2:
         raise DataFileError(f"{'None' if len(kept) == 0 else 'Only 1'} of the {len(files):,} image files in {folder} could be decoded "
@@ -614,8 +759,13 @@ def load_folder(folder,                     # a folder of images, or of one sub-
     if bad:
         warnings.warn(f"Skipped {len(bad):,} of {len(files):,} image files in {p.name}/ that could not be decoded: "
                       f"{', '.join(bad[:3])}{', ...' if len(bad) > 3 else ''}", ImageFolderWarning, stacklevel=2)
-    x = np.clip(np.concatenate(xs) / 255.0, 0.0, 1.0).astype(np.float32)
-    scan = _scan_images(p, files, kept)
+    y = np.asarray(index.labels, np.int64)[kept]
+    if labelled and (few := [(c, int(n)) for c, n in zip(class_names, np.bincount(y, minlength=len(class_names))) if n < MIN_PER_CLASS]):
+        shown = '; '.join(f"{c}/ has {'no' if n == 0 else f'only {n}'} readable image{'s' * (n != 1)}" for c, n in few[:3]) + (f'; and {len(few) - 3} more' if len(few) > 3 else '')
+        raise DataFileError(f"{folder}: class folder{'s' * (len(few) > 1)} {shown}; each class needs {MIN_PER_CLASS} or more (two to train on, "
+                            f"one to test): add images, or move the folder out of {p.name}/")
+    x = np.clip(x / 255.0, 0.0, 1.0).astype(np.float32)
+    scan = _scan_images(p, files, kept, index.headers)
     if scan.alpha:                                   # Keras drops alpha: put the composited pictures in their place
         row = {int(i): r for r, i in enumerate(kept)}
         for i in scan.alpha: x[row[i]] = _resize_like_keras(_on_white(p / files[i], color_mode == 'grayscale'), (h, w), interpolation, crop_to_aspect_ratio)
@@ -625,14 +775,8 @@ def load_folder(folder,                     # a folder of images, or of one sub-
     if color_mode == 'auto':                         # grey pictures decode with R = G = B exactly, and resizing keeps it so
         mode = 'grayscale' if all((b[..., :1] == b[..., 1:]).all() for b in np.array_split(x, max(1, len(x) // 1024))) else 'rgb'
         if mode == 'grayscale': x = np.ascontiguousarray(x[..., :1])
-    y = np.concatenate(ys).astype(np.int64) if labelled else np.zeros(len(x), np.int64)
-    if labelled:
-        with os.scandir(p) as entries: stray = sorted(e.name for e in entries if e.is_file() and e.name.lower().endswith(IMAGE_EXTENSIONS))
-        if stray: warnings.warn(f"Left out {len(stray)} image file(s) lying directly in {p.name}/ beside its class sub-folders "
-                                f"(e.g. {stray[0]}): Keras reads only the sub-folders", ImageFolderWarning, stacklevel=2)
-        empty = [c for c, n in zip(class_names, np.bincount(y, minlength=len(class_names))) if n == 0]
-        if empty: warnings.warn(f"Class folder(s) {', '.join(c + '/' for c in empty)} of {p.name}/ hold no readable images; "
-                                "their labels stay unused", ImageFolderWarning, stacklevel=2)
+    if index.stray: warnings.warn(f"Left out {len(index.stray)} image file(s) lying directly in {p.name}/ beside its class sub-folders "
+                                  f"(e.g. {index.stray[0]}): Keras reads only the sub-folders", ImageFolderWarning, stacklevel=2)
     tr, te = split_indices(y, test_fraction, seed)
     pct = round(100 * test_fraction)
     colour = 'RGB' if mode == 'rgb' else 'grey' + (' (every image is grey)' if color_mode == 'auto' else '')

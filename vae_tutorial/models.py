@@ -309,13 +309,16 @@ def fit_class_gaussians(mean,          # encoder means m_i (n, latent_dim), one 
                         log_var,       # encoder log-variances log σ_i² (n, latent_dim)
                         digits,        # the images' labels (n,), integers 0 … num_classes - 1
                         num_classes=10,# number of labels
+                        class_names=None, # a name per label, for messages (a folder's class sub-folders); None: the indices
                        ) -> dict:
     "One Gaussian per class with the mean and covariance of the mixture Σ_i q(z|x_i,y)/n_y: {'mean': (k, d), 'scale': (k, d, d)}, scale·scaleᵀ = Σ_y."
     mean, var, digits = np.asarray(mean, np.float64), np.exp(np.asarray(log_var, np.float64)), np.asarray(digits)
     d, means, scales = mean.shape[1], [], []
     for c in range(num_classes):
         m, v = mean[digits == c], var[digits == c]
-        if len(m) < 2: raise ValueError(f"class {c} has {len(m)} images; fitting its codes needs at least 2 images of each class")
+        if len(m) < 2:
+            name = repr(class_names[c]) if class_names is not None else c
+            raise ValueError(f"class {name} has {len(m)} image{'s' * (len(m) != 1)}; fitting its codes needs at least 2 images of each class")
         cov = np.cov(m, rowvar=False, bias=True).reshape(d, d) + np.diag(v.mean(0))   # spread of the means + the average posterior variance
         w, u = np.linalg.eigh(cov)
         means.append(m.mean(0)); scales.append((u * np.sqrt(np.clip(w, 1e-12, None))) @ u.T)   # the symmetric square root
@@ -412,7 +415,7 @@ class CVAE(VAE):
                 images, onehot = (np.asarray(t) for t in (batch[0] if len(batch) == 1 else batch))
                 parts.append((*(ops.convert_to_numpy(t) for t in self.encoder([images, onehot])), np.argmax(onehot, 1)))
             mean, log_var, digits = (np.concatenate(p) for p in zip(*parts))
-        fitted = fit_class_gaussians(mean, log_var, digits, self.num_classes) | {'temperature': float(temperature)}
+        fitted = fit_class_gaussians(mean, log_var, digits, self.num_classes, self.class_names) | {'temperature': float(temperature)}
         self.set_class_codes(fitted)
         return fitted
 

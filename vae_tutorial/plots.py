@@ -12,7 +12,7 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 from .checks import check_images, check_labels, check_digits, check_count, check_positive, check_model
 
 # %% auto #0
-__all__ = ['InlineFigure', 'image_grid', 'new_axes', 'show_grid', 'save_image_grid', 'latent_traversals', 'plot_traversals', 'draw_plate_model', 'draw_vae_graphical_model', 'TAB10', 'draw_vae_network', 'plot_snapshots', 'plot_history', 'plot_reconstructions', 'plot_samples', 'plot_latent_scatter', 'latent_grid', 'plot_latent_manifold', 'interpolation_path', 'plot_interpolation', 'draw_cvae_graphical_model', 'draw_cvae_network', 'digit_grid', 'plot_digit_grid', 'restyle_grid', 'plot_restyle', 'plot_vae_vs_cvae', 'plot_collapse']
+__all__ = ['InlineFigure', 'image_grid', 'new_axes', 'plain_text', 'show_grid', 'save_image_grid', 'latent_traversals', 'plot_traversals', 'draw_plate_model', 'draw_vae_graphical_model', 'TAB10', 'draw_vae_network', 'plot_snapshots', 'plot_history', 'plot_reconstructions', 'plot_samples', 'plot_latent_scatter', 'latent_grid', 'plot_latent_manifold', 'interpolation_path', 'plot_interpolation', 'draw_cvae_graphical_model', 'draw_cvae_network', 'digit_grid', 'plot_digit_grid', 'restyle_grid', 'plot_restyle', 'plot_vae_vs_cvae', 'plot_collapse']
 
 # %% ../nbs/00_plots.ipynb #6df6c1f4
 class InlineFigure(Figure):
@@ -57,6 +57,10 @@ def _draw_grid(ax, grid):
     "`imshow` an `image_grid`: 2-D as grey ink on white, (rows, cols, 3) as RGB."
     if grid.ndim == 2: return ax.imshow(grid, cmap='gray_r', vmin=0, vmax=1, interpolation='nearest')
     return ax.imshow(grid, interpolation='nearest')
+
+def plain_text(s) -> str:
+    "`s` as text matplotlib draws as it is: every `$` escaped, so a name such as 'a$\\undefined$' is never parsed as mathtext."
+    return str(s).replace('$', r'\$')
 
 def show_grid(ax,          # matplotlib axes to draw on
               images,      # images, as for `image_grid`
@@ -131,6 +135,9 @@ def plot_traversals(model,     # a trained VAE or CVAE
     if kl is not None:
         kl = np.asarray(kl, np.float64)
         if kl.shape != (model.latent_dim,): raise ValueError(f"kl has shape {kl.shape}; pass one value per latent dimension ({model.latent_dim},)")
+        if not np.isfinite(kl).all():               # never a label reading 'nan nats'
+            raise ValueError(f"kl is NaN or infinite for dimension {int(np.flatnonzero(~np.isfinite(kl))[0])}: the model has diverged; "
+                             "retrain it, or leave kl out")
         if dims is None: dims = np.argsort(-kl, kind='stable')
     dims = _traversal_dims(dims, model.latent_dim)
     images = latent_traversals(model, x, dims, span, steps, y)
@@ -409,7 +416,7 @@ def plot_digit_grid(cvae, n_styles=8, seed=0) -> Figure:
     digits = names == tuple(map(str, range(k)))
     fig = InlineFigure(figsize=(max(k * 0.55, 3.6), n_styles * 0.55 + (0.35 if digits else 0.6)), layout='constrained')
     title = (f'columns: digits 0-{k - 1}; rows: one style ε each ({cvae.prior} prior)' if digits
-             else f"columns: {', '.join(names)}\nrows: one style ε each ({cvae.prior} prior)")
+             else f"columns: {', '.join(map(plain_text, names))}\nrows: one style ε each ({cvae.prior} prior)")   # a folder's names, drawn as they are
     show_grid(fig.subplots(), images, k, title)
     return fig
 
