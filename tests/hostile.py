@@ -1,14 +1,14 @@
 """Hostile input and faults (issue 16): every case gives one clear line naming the problem, or works.
 
 Run: python tests/hostile.py   (no pytest needed; exit status 1 if a case fails). `.ci/run` runs it as one step.
-`--only REGEX` runs just the cases whose names match (while working on them).
+`--only REGEX` runs only the cases whose names match (e.g. `--only 'resume|color_mode'`).
 Each case is (name, the call, what must happen): `fails(pattern)` (one line, under 400 characters, matching the
 regular expression, naming no temporary file) or `works(check)`. CLI cases run the console scripts as
 subprocesses, with a timeout (a command that hangs fails its case). Cases that need a file the current user
 cannot read are run as user `nobody` when the suite runs as root (root reads everything).
 """
 from __future__ import annotations
-import os, re, sys, json, math, stat, time, shutil, signal, tempfile, subprocess, contextlib, traceback, io
+import os, re, sys, json, math, stat, time, shlex, shutil, signal, tempfile, subprocess, contextlib, traceback, io
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -61,7 +61,7 @@ def works(check=lambda r: None):
 
 HUGE = re.compile(r'10\*\*7|10000000|10\*\*9|10\*\*6')   # cases that allocate tens of GB if nothing refuses them
 SKIP_HUGE = '--skip-huge' in sys.argv                    # for measuring code that does not refuse them yet
-ONLY = re.compile(sys.argv[sys.argv.index('--only') + 1]) if '--only' in sys.argv else None   # --only REGEX: just the cases it names
+ONLY = re.compile(sys.argv[sys.argv.index('--only') + 1], re.I) if '--only' in sys.argv[1:-1] else None   # run only the cases so named
 
 def case(name, call, judge):
     if ONLY and not ONLY.search(name): return
@@ -277,6 +277,47 @@ with zipfile.ZipFile(TMP/'run'/'model.keras') as src, zipfile.ZipFile(BOMB_KERAS
             f.write(src.read(m)[:-1]); [f.write(b' ' * 2**20) for _ in range(100)]; f.write(b'}')
 cli_case('generate --model a .keras whose config.json inflates to 100 MB: refused before Keras parses it',
          cli_fails(r'config\.json would unpack to 0\.1\d* GB, but the settings in a model file take at most 64 MB'), G, '--model', BOMB_KERAS, '--out', TMP/'inflates.png')
+# issue 27: Ctrl-C keeps the last completed epoch and --resume goes on from it; --color_mode for a folder of images
+cli_case('train --resume with no checkpoint in --out', cli_fails(r'--resume: --out .*keeps no unfinished run.*drop --resume'),
+         T, '--resume', '--out', TMP/'never_ran', '--data', DATA)
+cli_case('train --color_mode bogus', cli_fails(r"color_mode='bogus' is not one of 'auto', 'rgb', 'grayscale'"), T, '--color_mode', 'bogus', '--data', DATA)
+cli_case('train --color_mode grayscale on mnist', cli_fails(r'--color_mode grayscale is for a folder of images'), T, '--color_mode', 'grayscale', '--data', DATA)
+cli_case('demo --color_mode bogus', cli_fails(r"color_mode='bogus' is not one of"), D, '--color_mode', 'bogus', '--data', DATA)
+def ctrl_c_then_resume():
+    "SIGINT to vae_tutorial_train once it has kept an epoch: status 130, one line naming what it kept and the command; that command ends the run."
+    from vae_tutorial.cli import RUN_FILES
+    out = TMP/'stopped'
+    env = {**os.environ, 'HOME': str(TMP/'home'), 'KERAS_HOME': str(TMP/'home'/'.keras'), 'MPLCONFIGDIR': str(TMP/'home'/'mpl')}
+    data = TMP/'mnist_all_classes.npz'        # DATA's 100 test images hold digits 0-4 only, and the run's pictures show one of each class
+    np.savez(data, x_train=s['x_train'][:128], y_train=s['y_train'][:128], x_test=s['x_test'], y_test=s['y_test'])
+    args = ['--data', data, '--arch', 'dense', '--latent_dim', '2', '--limit', '128', '--batch_size', '64', '--epochs', '40', '--out', out]
+    p = subprocess.Popen([str(BIN/T if (BIN/T).exists() else shutil.which(T)), *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env=env, cwd=TMP, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))   # as in a terminal, even as a background job
+    t0 = time.time()
+    while not (out/'checkpoint'/'checkpoint.json').exists() and p.poll() is None and time.time() - t0 < 180: time.sleep(0.02)
+    if p.poll() is not None: return f'it ended (status {p.returncode}) before it kept an epoch: {p.communicate()[1].strip()[-300:]!r}'
+    p.send_signal(signal.SIGINT)
+    try: err = p.communicate(timeout=60)[1]
+    except subprocess.TimeoutExpired: p.kill(); p.communicate(); return 'still running 60 s after SIGINT'
+    lines = [l for l in err.splitlines() if l.strip() and not re.match(r'^(I0000|E0000|W0000|WARNING: All log)', l)]
+    if p.returncode != 130 or not lines: return f'exit status {p.returncode} after SIGINT: {lines[-3:]!r}'
+    said = re.fullmatch(r'vae_tutorial_train: interrupted; kept epoch (\d+) of 40 in (\S+); go on with: (vae_tutorial_train --out \S+ --resume)', lines[-1])
+    if not said: return f'its last line: {lines[-1]!r}'
+    kept = (sorted(os.listdir(out)), sorted(os.listdir(out/'checkpoint')))
+    if kept != (['checkpoint'], ['checkpoint.json', f'epoch-{said[1]}.weights.h5']): return f'left in --out: {kept}'
+    if bad := cli_fails(r'--latent_dim 5 \(it ran with 2\) contradicts')(lambda: cli(T, '--out', out, '--resume', '--latent_dim', '5')):
+        return f'--resume --latent_dim 5: {bad}'
+    if bad := cli_fails(r'keeps the last epoch of an unfinished run.*add --resume')(lambda: cli(T, *args)): return f'the same command again: {bad}'
+    rc, _, text = cli(*shlex.split(said[3]), timeout=300)
+    if rc != 0: return f'{said[3]}: exit status {rc}: {text.strip()[-300:]!r}'
+    if f'Going on after epoch {said[1]} of 40' not in text or not re.search(r'^Test ELBO', text, re.M): return f'{said[3]} said: {text.strip()[:600]!r}'
+    h = json.loads((out/'history.json').read_text())
+    if sorted(os.listdir(out)) != sorted(RUN_FILES): return f'--out after --resume: {sorted(os.listdir(out))}'
+    if (len(h['history']['loss']), h['resumed_after_epoch']) != (40, int(said[1])): return f"history of {len(h['history']['loss'])} epochs, resumed after {h.get('resumed_after_epoch')}"
+    return None
+if not ONLY or ONLY.search('train: SIGINT after an epoch keeps a checkpoint; --resume finishes the run'):
+    judge = lambda call: call(); judge.expect = 'works'
+    pending.append(('train: SIGINT after an epoch keeps a checkpoint; --resume finishes the run', judge, pool.submit(ctrl_c_then_resume)))
 
 case("TrainConfig(model='vae', prior='bogus'), as --model vae --prior bogus", lambda: TrainConfig(model='vae', prior='bogus').check(), fails(r"prior='bogus' is not one of"))
 # codes, decode, encode

@@ -12,16 +12,7 @@ import numpy as np
 from .checks import check_images, check_labels, check_count, check_choice, check_positive, check_file, memory_limit, _kind
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'OFFLINE_ENV', 'DATASETS', 'FILE_NAMES', 'FILE_KEYS', 'IMAGE_SHAPES', 'CLASS_NAMES', 'DOWNLOADED_FROM',
-           'SAMPLE_FILE', 'BINARIZED_URL', 'BINARIZED_MD5', 'MNIST_URL', 'MNIST_SHA256', 'CACHE_DIGEST', 'FASHION_URL',
-           'FASHION_FILES', 'CIFAR10_URL', 'CIFAR10_MD5', 'CIFAR10_MEMBERS', 'SAMPLE_KEYS', 'IMAGE_EXTENSIONS',
-           'COLOR_MODES', 'SCAN_PIXELS', 'MAX_PIXELS', 'MAX_IMAGE_BYTES', 'MIN_PER_CLASS', 'Split', 'ImageData',
-           'DataFileError', 'read_npz', 'check_dataset_name', 'find_data_file', 'FileWriteError', 'write_error',
-           'atomic_path', 'cache_dir', 'file_md5', 'arrays_digest', 'write_cache', 'read_cache', 'download_file',
-           'fetch_checked', 'parse_amat', 'downloads_allowed', 'parse_idx', 'fetch_fashion_mnist', 'parse_cifar_binary',
-           'fetch_cifar10', 'build_sample', 'SampleDataWarning', 'load', 'load_mnist', 'load_fashion_mnist',
-           'load_binarized_mnist', 'load_cifar10', 'ImageFolderWarning', 'check_dataset_folder', 'split_indices',
-           'load_folder', 'check_dataset', 'load_dataset', 'binarize', 'one_hot', 'make_dataset', 'pick_per_class']
+__all__ = ['DATA_ENV', 'OFFLINE_ENV', 'DATASETS', 'FILE_NAMES', 'FILE_KEYS', 'IMAGE_SHAPES', 'CLASS_NAMES', 'DOWNLOADED_FROM', 'SAMPLE_FILE', 'BINARIZED_URL', 'BINARIZED_MD5', 'MNIST_URL', 'MNIST_SHA256', 'CACHE_DIGEST', 'FASHION_URL', 'FASHION_FILES', 'CIFAR10_URL', 'CIFAR10_MD5', 'CIFAR10_MEMBERS', 'SAMPLE_KEYS', 'IMAGE_EXTENSIONS', 'COLOR_MODES', 'SCAN_PIXELS', 'MAX_PIXELS', 'MAX_IMAGE_BYTES', 'MIN_PER_CLASS', 'Split', 'ImageData', 'DataFileError', 'read_npz', 'check_dataset_name', 'find_data_file', 'FileWriteError', 'write_error', 'atomic_path', 'cache_dir', 'file_md5', 'arrays_digest', 'write_cache', 'read_cache', 'download_file', 'fetch_checked', 'parse_amat', 'downloads_allowed', 'parse_idx', 'fetch_fashion_mnist', 'parse_cifar_binary', 'fetch_cifar10', 'build_sample', 'SampleDataWarning', 'load', 'load_mnist', 'load_fashion_mnist', 'load_binarized_mnist', 'load_cifar10', 'ImageFolderWarning', 'check_dataset_folder', 'split_indices', 'load_folder', 'check_dataset', 'load_dataset', 'binarize', 'one_hot', 'make_dataset', 'pick_per_class', 'CHECKPOINT', 'CHECKPOINT_STATE', 'check_color_mode', 'read_checkpoint']
 
 # %% ../nbs/00_data.ipynb #26a9aec9
 class Split(NamedTuple):
@@ -886,3 +877,35 @@ def pick_per_class(y,              # integer labels
         if len(idx) < per_class: raise ValueError(f"class {c} has {len(idx)} examples; asked for {per_class}")
         out.append(idx[:per_class] if rng is None else np.sort(rng.choice(idx, per_class, replace=False)))
     return np.concatenate(out)
+
+# %% ../nbs/07_cli.ipynb #c27a0021
+def check_color_mode(color_mode,  # 'auto' (grey when every image is grey), 'rgb' or 'grayscale'
+                     dataset,     # what --dataset names: a data set, or a folder of images
+                    ) -> str:
+    "`color_mode` if it is one of `COLOR_MODES` and, unless 'auto', `dataset` is a folder of images; else a one-line `ValueError`."
+    check_choice(color_mode, COLOR_MODES, 'color_mode')
+    if color_mode != 'auto' and str(dataset) in (*DATASETS, 'sprites'):
+        raise ValueError(f"--color_mode {color_mode} is for a folder of images; {dataset} images keep their own colours: drop --color_mode")
+    return color_mode
+
+# %% ../nbs/07_cli.ipynb #c27a0002
+import json
+
+CHECKPOINT = 'checkpoint'              # the sub-folder of a run's --out that keeps its last completed epoch until the run is complete
+CHECKPOINT_STATE = 'checkpoint.json'   # in it: the epoch, the settings, the history and the name of the weights file
+
+def read_checkpoint(folder,  # a checkpoint folder, e.g. runs/vae/checkpoint
+                   ) -> dict | None:
+    "The state kept in the checkpoint `folder` (epoch, epochs, config, history, seconds; `weights`: its file), or None if it keeps none; one line if it is damaged."
+    f = Path(folder).expanduser()
+    if not (f/CHECKPOINT_STATE).is_file(): return None
+    try:
+        state = json.loads((f/CHECKPOINT_STATE).read_text(encoding='utf-8'))
+        state['weights'], state['seconds'] = f/state['weights'], float(state['seconds'])
+        if not (isinstance(state['config'], dict) and isinstance(state['history'], dict) and 0 <= state['epoch'] <= state['epochs']):
+            raise ValueError('its fields do not fit together')
+        if not state['weights'].is_file(): raise ValueError(f"{state['weights'].name} is missing")
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        why = (str(e).splitlines() or [''])[0] or type(e).__name__
+        raise DataFileError(f"{f} holds a checkpoint that cannot be read ({why}); remove that folder, or start the run afresh with --overwrite") from None
+    return state

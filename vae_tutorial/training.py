@@ -10,7 +10,7 @@ import numpy as np
 from .backend import keras, import_tensorflow
 
 # %% auto #0
-__all__ = ['VALIDATION_SEED', 'PRECISIONS', 'FLOAT32_LAYERS', 'STEPS_PER_EXECUTION', 'SPE_DISTRIBUTED', 'BINARIZE_IN_STEP', 'is_binary', 'TrainingDiverged', 'StopOnNaN', 'Replicas', 'data_parallel', 'with_precision', 'trainable_copy', 'auto_jit_compile', 'train_vae', 'SampleSnapshots', 'MODELS', 'FIXED_SIZE', 'SAMPLE_IMAGE_PASSES', 'TrainConfig', 'likelihood_for', 'epochs_for', 'RunRecord', 'run']
+__all__ = ['VALIDATION_SEED', 'PRECISIONS', 'FLOAT32_LAYERS', 'STEPS_PER_EXECUTION', 'SPE_DISTRIBUTED', 'BINARIZE_IN_STEP', 'is_binary', 'TrainingDiverged', 'StopOnNaN', 'Replicas', 'data_parallel', 'with_precision', 'trainable_copy', 'auto_jit_compile', 'train_vae', 'SampleSnapshots', 'MODELS', 'FIXED_SIZE', 'SAMPLE_IMAGE_PASSES', 'RESUME_FREE', 'TrainConfig', 'likelihood_for', 'epochs_for', 'RunRecord', 'run', 'signals_deferred', 'EpochCheckpoint', 'resume_state']
 
 # %% ../nbs/00_training.ipynb #30a9fdb7
 VALIDATION_SEED = 1   # the one fixed binarization of validation (and test) images, whatever the training seed
@@ -264,13 +264,14 @@ class SampleSnapshots(keras.callbacks.Callback):
         if (e in self.epochs) if self.epochs is not None else (e & (e - 1) == 0 or e == last): self.images[e] = self._decode()
 
 # %% ../nbs/07_cli.ipynb #5b78012b
-import math, time, tempfile
+import os, json, math, time, shutil, signal, tempfile, threading, contextlib
 import numpy as np
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from .checks import check_choice, check_latent_dim, check_count, check_positive, check_settings, check_network_size
 from .data import IMAGE_SHAPES
-from .data import load_dataset, check_dataset, pick_per_class, binarize
+from .data import load_dataset, check_dataset, pick_per_class, binarize, check_color_mode
+from .data import CHECKPOINT_STATE, read_checkpoint, atomic_path, write_error
 from .losses import nats_to_bits_per_dim
 from .networks import ARCHS
 from .models import make_vae, make_cvae, make_iwae, PRIORS, VAE_PRIORS, LIKELIHOODS
@@ -290,6 +291,7 @@ class TrainConfig:
     epochs: int = 20              # passes over the training images
     data: str | None = None       # a .npz file or a folder holding it (None: $VAE_TUTORIAL_DATA, a download, or the sample)
     image_size: int = 0           # a folder's images (or the sprites) at this size; 0: 32 (named data sets keep their own)
+    color_mode: str = 'auto'      # a folder's images: auto (grey when every image is grey), rgb or grayscale
     batch_size: int = 128         # images per step
     learning_rate: float = 1e-3   # Adam's step size
     beta: float = 1.0             # weight of the KL term
@@ -307,7 +309,7 @@ class TrainConfig:
     precision: str = 'float32'    # float32, mixed_bfloat16 or mixed_float16 (Keras dtype policies)
 
     def check(self) -> 'TrainConfig':
-        check_choice(self.model, MODELS, 'model'); check_dataset(self.dataset)
+        check_choice(self.model, MODELS, 'model'); check_dataset(self.dataset); check_color_mode(self.color_mode, self.dataset)
         check_choice(self.arch, ARCHS, 'arch'); check_latent_dim(self.latent_dim)
         check_choice(self.likelihood, ('auto', *LIKELIHOODS), 'likelihood'); check_choice(self.prior, (*PRIORS, *VAE_PRIORS[1:]), 'prior')
         check_settings(epochs=self.epochs, batch_size=self.batch_size, limit=self.limit, learning_rate=self.learning_rate, beta=self.beta)
@@ -325,8 +327,8 @@ class TrainConfig:
         if self.k > 1 and self.beta != 1: raise ValueError(f"beta={self.beta}; the IWAE bound (--k) has no KL weight, drop --beta or --k")
         if self.k > 1 and (self.free_bits or self.kl_warmup): raise ValueError("--free_bits and --kl_warmup change the ELBO's KL term, which the IWAE bound (--k) has not; use one or the other")
         if self.free_bits and self.prior == 'mixture': raise ValueError("--free_bits needs a Gaussian prior (one KL per dimension); drop it or use --prior standard")
-        side = self.image_size or 32                        # a folder's (or the sprites') images: RGB of that side
-        check_network_size(self.arch, self.latent_dim, image_shape=IMAGE_SHAPES.get(self.dataset, (side, side, 3)))   # before any data is read
+        side, ch = self.image_size or 32, 1 if self.color_mode == 'grayscale' else 3   # a folder's (or the sprites') images: of that side
+        check_network_size(self.arch, self.latent_dim, image_shape=IMAGE_SHAPES.get(self.dataset, (side, side, ch)))   # before any data is read
         return self
 
 
@@ -410,10 +412,14 @@ class RunRecord:
 
 def run(config:TrainConfig,  # what to train, on what
         say=print,           # where the progress lines go
+        checkpoint=None,     # a folder to keep the last completed epoch in (`EpochCheckpoint`), e.g. the run's --out/checkpoint; None: none
+        resume=False,        # go on from the epoch kept in `checkpoint` (by a run of the same `config`) rather than start afresh
+        callbacks=(),        # more Keras callbacks for `train_vae`
        ) -> RunRecord:
-    "Train and evaluate the model `config` describes and draw its pictures; nothing is written to disk."
+    "Train and evaluate the model `config` describes and draw its pictures; nothing is written to disk but the `checkpoint`, if asked for."
     c = config.check()
-    d = load_dataset(c.dataset, path=c.data, download=False if c.offline else None, image_size=c.image_size or None)
+    state = resume_state(checkpoint, c) if resume else None   # before the data are read: one line if none is kept, or another run's
+    d = load_dataset(c.dataset, path=c.data, download=False if c.offline else None, image_size=c.image_size or None, color_mode=c.color_mode)
     say(d.describe())
     keras.utils.set_random_seed(c.seed)
     model = _make_model(c, d)
@@ -421,6 +427,11 @@ def run(config:TrainConfig,  # what to train, on what
     epochs = epochs_for(c.epochs, len(x), d.source)
     if epochs != c.epochs: say(f"The bundled sample has only {len(x):,} training images: training for {epochs} epochs instead of {c.epochs}, "
                                f"enough to see the model learn, not the quality of a full run.")
+    if state and state['epochs'] != epochs:
+        raise ValueError(f"the checkpoint in {checkpoint} is of a run of {state['epochs']} epochs, and this one would train {epochs}: "
+                         f"the data changed since; start afresh (--overwrite)")
+    keep = None if checkpoint is None else EpochCheckpoint(checkpoint, asdict(c), epochs, state)
+    if state: say(f"Going on after epoch {state['epoch']} of {epochs}, kept in {checkpoint}.")
     kind = f"{c.arch} CVAE ({c.prior} prior, {len(d.class_names)} classes, " if model.conditional else f"{c.arch} VAE ("
     binary = model.likelihood == 'bernoulli' and not is_binary(x)
     h, w, ch = model.image_shape
@@ -429,12 +440,97 @@ def run(config:TrainConfig,  # what to train, on what
         f"epoch{'s' * (epochs != 1)}, validating on the {len(x_val):,} {val_name} images{', dynamically binarized' if binary else ''}:")
     start = time.time()
     labels = dict(y=y, y_val=y_val) if model.conditional else {}
-    history = train_vae(model, x, x_val, epochs=epochs, batch_size=c.batch_size, learning_rate=c.learning_rate, seed=c.seed,
-                        verbose=c.verbose, distribute=c.distribute, precision=c.precision, **labels)
-    seconds = time.time() - start
+    try:
+        history = train_vae(model, x, x_val, epochs=epochs, batch_size=c.batch_size, learning_rate=c.learning_rate, seed=c.seed, verbose=c.verbose,
+                            distribute=c.distribute, precision=c.precision, callbacks=[*([keep] if keep else []), *callbacks], **labels)
+    except TrainingDiverged:
+        if keep: keep.discard()   # these settings diverge: nothing worth going on from
+        raise
+    hist = keep.history if keep else history.history   # with a checkpoint: the epochs done before a resume too
+    seconds = time.time() - start + (state['seconds'] if state else 0)
     test = _test_metrics(model, d)
     if model.conditional: test['conditional_accuracy'] = _judge(model, d, say, c.limit)
-    record = {'history': history.history, 'config': asdict(c), 'test': test, 'epochs': epochs, 'seconds': round(seconds, 1), 'replicas': history.replicas,
+    record = {'history': hist, 'config': asdict(c), 'test': test, 'epochs': epochs, 'seconds': round(seconds, 1), 'replicas': history.replicas,
               'train_images': len(x), 'validation': val_name, 'data': {'name': d.name, 'source': d.source, 'origin': Path(d.origin).name,
                        'image_shape': list(d.image_shape), 'class_names': list(d.class_names)}}
-    return RunRecord(model, _figures(model, history, d, c.seed), record)
+    if state: record['resumed_after_epoch'] = state['epoch']
+    return RunRecord(model, _figures(model, hist, d, c.seed), record)
+
+# %% ../nbs/07_cli.ipynb #c27a0003
+@contextlib.contextmanager
+def signals_deferred(signals=(signal.SIGINT, signal.SIGTERM, signal.SIGHUP)):  # the signals that wait
+    "Within the block, `signals` wait: each one that came is delivered as the block ends, so Ctrl-C or `kill` never stops a write half-way."
+    if threading.current_thread() is not threading.main_thread(): yield; return   # only the main thread may set handlers
+    came = []
+    old = {s: signal.signal(s, lambda signum, frame: came.append(signum)) for s in signals}
+    try: yield
+    finally:
+        for s, handler in old.items(): signal.signal(s, signal.SIG_DFL if handler is None else handler)
+        for s in dict.fromkeys(came): signal.raise_signal(s)
+
+class EpochCheckpoint(keras.callbacks.Callback):
+    "Keep the last completed epoch in `folder` (weights with the optimizer's state, epoch, history, settings), replaced whole after each; with `state`, start from it."
+    def __init__(self,
+                 folder,      # where to keep it: the run's --out/checkpoint
+                 config,      # the run's settings (a dict), kept for the check when it is resumed
+                 epochs,      # how many epochs the whole run trains
+                 state=None,  # a kept state (`read_checkpoint`) to go on from; None: start afresh, dropping any old one
+                ):
+        super().__init__()
+        self.folder, self.config, self.epochs, self.state = Path(folder), config, epochs, state
+        self.epoch = state['epoch'] if state else 0             # the epochs done
+        self.history = {k: list(v) for k, v in (state['history'] if state else {}).items()}   # every epoch's numbers, the kept ones first
+        self.seconds = state['seconds'] if state else 0.0       # the training time before this `fit`
+
+    def on_train_begin(self, logs=None):
+        self.start = time.time() - self.seconds
+        if self.state is None: return self.discard()
+        m = self.model
+        m.built = True   # its networks are; Keras marks a model of our own class built only once it has been called
+        if m.optimizer is not None and not m.optimizer.built: m.optimizer.build(m.trainable_variables)
+        m.load_weights(self.state['weights'])   # the weights, and the optimizer's variables: Adam's moments and step count
+        m._initial_epoch = self.epoch           # as keras.callbacks.BackupAndRestore does: `fit` goes on with the next epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = {k: float(v) for k, v in (logs or {}).items()}
+        for k, v in logs.items(): self.history.setdefault(k, []).append(v)
+        if self.model.stop_training or not all(map(math.isfinite, logs.values())): return   # a diverged epoch is not kept
+        self.epoch = epoch + 1
+        self.save()
+
+    def on_train_end(self, logs=None): self.model._initial_epoch = None
+
+    def save(self):
+        "Write the state after `self.epoch` epochs: the weights under a new name, then the state file that names them (the switch), then drop the old weights."
+        f, name = self.folder, f'epoch-{self.epoch}.weights.h5'
+        part = f/f'.epoch-{self.epoch}.part.weights.h5'      # Keras writes weights only to files named *.weights.h5
+        state = {'epoch': self.epoch, 'epochs': self.epochs, 'weights': name, 'seconds': round(time.time() - self.start, 1),
+                 'config': self.config, 'history': self.history}
+        with signals_deferred():                              # Ctrl-C and kill wait until the checkpoint is whole
+            try:
+                f.mkdir(parents=True, exist_ok=True)
+                try: self.model.save_weights(part); os.replace(part, f/name)
+                finally: part.unlink(missing_ok=True)
+                with atomic_path(f/CHECKPOINT_STATE) as t: t.write_text(json.dumps(state, default=str) + '\n', encoding='utf-8')
+            except OSError as e: raise write_error(e, f) from None
+            for old in f.glob('*.weights.h5'):
+                if old.name != name: old.unlink(missing_ok=True)
+
+    def discard(self):
+        "Remove the checkpoint: its state file first, so that a removal cut short never leaves one that looks whole."
+        with signals_deferred():
+            (self.folder/CHECKPOINT_STATE).unlink(missing_ok=True)
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+RESUME_FREE = ('verbose', 'offline')   # settings a resumed run may change: they change nothing it learns
+
+def resume_state(folder,  # the checkpoint folder
+                 config,  # the run that is to go on (a `TrainConfig`)
+                ) -> dict:
+    "The state kept in `folder`, if a run of `config` kept it; else a one-line `ValueError`."
+    state = read_checkpoint(folder)
+    if state is None: raise ValueError(f"{folder} keeps no checkpoint to go on from; start the run afresh")
+    now, then = json.loads(json.dumps(asdict(config), default=str)), state['config']
+    differ = [f"{k}={now[k]!r} (it ran with {then.get(k)!r})" for k in now if k not in RESUME_FREE and now[k] != then.get(k)]
+    if differ: raise ValueError(f"the checkpoint in {folder} is of another run: {', '.join(differ)}; go on with its settings, or start afresh")
+    return state
