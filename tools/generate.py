@@ -272,7 +272,8 @@ def result_rows() -> list:
         if not r: continue
         started_from = r.get('init') or ', from ' in (RESULTS/name).read_text(encoding='utf-8').splitlines()[0]
         subset = f" on {r['test_images']:,} test images" if r.get('test_images', 10000) < 10000 else ''
-        out.append((f"Test NLL, static binarized MNIST, k={r['eval_k']}{subset} ({r['model']})",
+        what = f"recipe `{r['recipe']}`, {r['model'].split(': ')[1]}" if r.get('recipe') else r['model']   # a recipe's model: its name and what it is
+        out.append((f"Test NLL, static binarized MNIST, k={r['eval_k']}{subset} ({what})",
                     f"**{r['test_nll']:.2f} ± {r['stderr']:.2f} nats** (−ELBO {r['test_neg_elbo']:.2f}; {r['active_units']} active units)",
                     f"{r['epochs']} epochs, {r['train_minutes']} min training" + (" after the VAE's" if started_from else '')
                     + f"; {run_label(r['date'], r['commit'])}"))
