@@ -218,7 +218,7 @@ def _summary(record, out) -> str:
                      "or the conditional accuracy).")
     if record.get('still_improving'):
         lines.append(f"Still improving at the end: the validation loss fell {record['still_improving']:.1f} nats/image over the last "
-                     f"{max(1, n // 4)} epoch{'s' * (n >= 8)}; train longer: the same command with --epochs {2 * n} --overwrite")
+                     f"{f'{n // 4} epochs' if n >= 8 else 'epoch'}; train longer: the same command with --epochs {2 * n} --overwrite")
     return '\n'.join(lines)
 
 # %% ../nbs/07_cli.ipynb #c27a0004

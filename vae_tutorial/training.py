@@ -462,7 +462,7 @@ def run(config:TrainConfig,  # what to train, on what
     binary = model.likelihood == 'bernoulli' and not is_binary(x)
     steps = math.ceil(len(x) / batch)
     auto = [f for f, v in (('epochs', c.epochs), ('batch size', c.batch_size)) if not v]
-    chosen = f" ({' and '.join(auto)} chosen for {len(x):,} images: at least {MIN_STEPS:,} steps)" if auto else ''
+    chosen = f" ({' and '.join(auto)} chosen for {len(x):,} images{f': at least {MIN_STEPS:,} steps' * (not c.epochs)})" if auto else ''
     h, w, ch = model.image_shape
     say(f"Training a {kind}{c.latent_dim}-D latent, {model.likelihood} likelihood, β={c.beta:g}) on {len(x):,} {h}×{w} "
         f"{'RGB' if ch == 3 else 'grey'} images for {epochs} epoch{'s' * (epochs != 1)} × {steps} steps of {batch} images = {epochs * steps:,} steps"
