@@ -288,11 +288,11 @@ class TrainConfig:
     arch: str = 'conv'            # conv or dense
     dataset: str = 'mnist'        # a data set (mnist, fashion_mnist, binarized_mnist, cifar10, sprites) or a folder of images
     latent_dim: int = 2           # size of z
-    epochs: int = 0               # passes over the training images (0: from the data's size, `schedule_for`)
+    epochs: int | None = None     # passes over the training images (None: from the data's size, `schedule_for`)
     data: str | None = None       # a .npz file or a folder holding it (None: $VAE_TUTORIAL_DATA, a download, or the sample)
     image_size: int = 0           # a folder's images (or the sprites) at this size; 0: 32 (named data sets keep their own)
     color_mode: str = 'auto'      # a folder's images: auto (grey when every image is grey), rgb or grayscale
-    batch_size: int = 0           # images per step (0: from the data's size, `schedule_for`)
+    batch_size: int | None = None # images per step (None: from the data's size, `schedule_for`)
     learning_rate: float = 1e-3   # Adam's step size
     beta: float = 1.0             # weight of the KL term
     likelihood: str = 'auto'      # auto (`likelihood_for`), bernoulli, continuous_bernoulli or gaussian
@@ -312,8 +312,8 @@ class TrainConfig:
         check_choice(self.model, MODELS, 'model'); check_dataset(self.dataset); check_color_mode(self.color_mode, self.dataset)
         check_choice(self.arch, ARCHS, 'arch'); check_latent_dim(self.latent_dim)
         check_choice(self.likelihood, ('auto', *LIKELIHOODS), 'likelihood'); check_choice(self.prior, (*PRIORS, *VAE_PRIORS[1:]), 'prior')
-        check_count(self.epochs, 'epochs', low=0); check_count(self.batch_size, 'batch_size', low=0)   # 0: chosen by `schedule_for`
-        check_settings(limit=self.limit, learning_rate=self.learning_rate, beta=self.beta)
+        given = {k: v for k, v in dict(epochs=self.epochs, batch_size=self.batch_size).items() if v is not None}   # None: chosen by `schedule_for`
+        check_settings(**given, limit=self.limit, learning_rate=self.learning_rate, beta=self.beta)
         check_count(self.cpu_devices, 'cpu_devices', low=0); check_choice(self.precision, PRECISIONS, 'precision')
         if check_count(self.image_size, 'image_size', low=0) and self.image_size < 8:
             raise ValueError(f"image_size={self.image_size}; it must be 8 or more (e.g. 32 or 64)")
@@ -371,8 +371,8 @@ STEPS_PER_EPOCH = 50    # and, below 128 × this many images, batches small enou
 MIN_EPOCHS = 20         # and at least this many epochs (big data sets: MNIST's 20 epochs of batch 128)
 
 def schedule_for(n,             # training images
-                 epochs=0,      # as asked (0: choose)
-                 batch_size=0,  # as asked (0: choose)
+                 epochs=None,     # as asked (None: choose)
+                 batch_size=None, # as asked (None: choose)
                  source='',     # where the data came from ('sample': the bundled sample, see `epochs_for`)
                 ) -> tuple:
     "(epochs, batch_size) for `n` training images: what was asked, else a batch of 16-128 and epochs for at least `MIN_STEPS` steps."
