@@ -212,6 +212,13 @@ def _summary(record, out) -> str:
     bpd = f" ({t['bits_per_dim']:.3f} bits/dim)" if t.get('bits_per_dim') is not None else ''
     lines.append(f"Test {'conditional ' * ('conditional_accuracy' in t)}ELBO {t['elbo']:.1f} nats/image{bpd} after {n} "
                  f"epoch{'s' * (n != 1)} in {record['seconds']:.0f} s; wrote {out}/{{{', '.join(RUN_FILES)}}}")
+    if t.get('likelihood') == 'continuous_bernoulli':
+        lines.append("The continuous Bernoulli ELBO can be positive: it is a density on [0, 1]^D, not a probability, and densities can exceed 1; "
+                     "compare it only with continuous_bernoulli runs on the same images (across likelihoods, compare samples, reconstructions "
+                     "or the conditional accuracy).")
+    if record.get('still_improving'):
+        lines.append(f"Still improving at the end: the validation loss fell {record['still_improving']:.1f} nats/image over the last "
+                     f"{f'{n // 4} epochs' if n >= 8 else 'epoch'}; train longer: the same command with --epochs {2 * n} --overwrite")
     return '\n'.join(lines)
 
 # %% ../nbs/07_cli.ipynb #c27a0004
@@ -247,12 +254,12 @@ def vae_tutorial_train(
     arch:str='conv',            # conv or dense
     dataset:str='mnist',        # a data set (mnist, fashion_mnist, binarized_mnist, cifar10, sprites) or a folder of images, one sub-folder per class
     latent_dim:int=2,           # size of z: 2 for pictures of the latent space, 16-64 for quality
-    epochs:int=20,              # passes over the training images (more on the bundled sample, which is small)
+    epochs:int=None,            # passes over the training images (default: enough for at least 2,000 steps, and 20 or more: schedule_for)
     out:str='runs/vae',         # the folder to write model.keras, history.json and the PNGs into
     data:str=None,              # a .npz file or a folder holding it (default: $VAE_TUTORIAL_DATA, a download, or the bundled sample)
     image_size:int=0,           # a folder's images (or the sprites) are resized to this size (0: 32); named data sets keep theirs
     color_mode:str='auto',      # a folder's images: auto (grey when every image is grey), rgb or grayscale
-    batch_size:int=128,         # images per step
+    batch_size:int=None,        # images per step (default: 128, or 16-64 on small data sets, for about 50 steps per epoch)
     learning_rate:float=1e-3,   # Adam's step size
     beta:float=1.0,             # weight of the KL term: 1 is the ELBO, more is a β-VAE
     likelihood:str='auto',      # auto: bernoulli for digits, drawings and other mostly pure-valued pictures, continuous_bernoulli for photographs; or bernoulli, continuous_bernoulli, gaussian
@@ -273,7 +280,8 @@ def vae_tutorial_train(
     args = dict(locals())       # the arguments, as given, for history.json
     with cli_errors('vae_tutorial_train'):
         check_dataset(dataset); check_color_mode(color_mode, dataset)
-        check_settings(latent_dim=latent_dim, epochs=epochs, batch_size=batch_size, limit=limit, learning_rate=learning_rate, beta=beta)
+        given = {k: v for k, v in dict(epochs=epochs, batch_size=batch_size).items() if v is not None}   # None: chosen for the data's size
+        check_settings(latent_dim=latent_dim, **given, limit=limit, learning_rate=learning_rate, beta=beta)
         side = image_size if isinstance(image_size, int) and image_size >= 8 else 32
         check_network_size(arch, latent_dim, image_shape=IMAGE_SHAPES.get(dataset, (side, side, 3)))   # latent_dim=10**9: one line, now
         out = check_out_dir(out, overwrite=overwrite or resume)   # holds no run (or may be replaced), writable, with room for the run: found out before training, not after

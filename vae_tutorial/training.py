@@ -10,7 +10,7 @@ import numpy as np
 from .backend import keras, import_tensorflow
 
 # %% auto #0
-__all__ = ['VALIDATION_SEED', 'PRECISIONS', 'FLOAT32_LAYERS', 'STEPS_PER_EXECUTION', 'SPE_DISTRIBUTED', 'BINARIZE_IN_STEP', 'is_binary', 'TrainingDiverged', 'StopOnNaN', 'Replicas', 'data_parallel', 'with_precision', 'trainable_copy', 'auto_jit_compile', 'train_vae', 'SampleSnapshots', 'MODELS', 'FIXED_SIZE', 'SAMPLE_IMAGE_PASSES', 'RESUME_FREE', 'TrainConfig', 'likelihood_for', 'epochs_for', 'RunRecord', 'run', 'signals_deferred', 'EpochCheckpoint', 'resume_state']
+__all__ = ['VALIDATION_SEED', 'PRECISIONS', 'FLOAT32_LAYERS', 'STEPS_PER_EXECUTION', 'SPE_DISTRIBUTED', 'BINARIZE_IN_STEP', 'is_binary', 'TrainingDiverged', 'StopOnNaN', 'Replicas', 'data_parallel', 'with_precision', 'trainable_copy', 'auto_jit_compile', 'train_vae', 'SampleSnapshots', 'MODELS', 'FIXED_SIZE', 'SAMPLE_IMAGE_PASSES', 'MIN_STEPS', 'STEPS_PER_EPOCH', 'MIN_EPOCHS', 'STILL_IMPROVING', 'RESUME_FREE', 'TrainConfig', 'likelihood_for', 'epochs_for', 'schedule_for', 'still_improving', 'RunRecord', 'run', 'signals_deferred', 'EpochCheckpoint', 'resume_state']
 
 # %% ../nbs/00_training.ipynb #30a9fdb7
 VALIDATION_SEED = 1   # the one fixed binarization of validation (and test) images, whatever the training seed
@@ -288,11 +288,11 @@ class TrainConfig:
     arch: str = 'conv'            # conv or dense
     dataset: str = 'mnist'        # a data set (mnist, fashion_mnist, binarized_mnist, cifar10, sprites) or a folder of images
     latent_dim: int = 2           # size of z
-    epochs: int = 20              # passes over the training images
+    epochs: int | None = None     # passes over the training images (None: from the data's size, `schedule_for`)
     data: str | None = None       # a .npz file or a folder holding it (None: $VAE_TUTORIAL_DATA, a download, or the sample)
     image_size: int = 0           # a folder's images (or the sprites) at this size; 0: 32 (named data sets keep their own)
     color_mode: str = 'auto'      # a folder's images: auto (grey when every image is grey), rgb or grayscale
-    batch_size: int = 128         # images per step
+    batch_size: int | None = None # images per step (None: from the data's size, `schedule_for`)
     learning_rate: float = 1e-3   # Adam's step size
     beta: float = 1.0             # weight of the KL term
     likelihood: str = 'auto'      # auto (`likelihood_for`), bernoulli, continuous_bernoulli or gaussian
@@ -312,7 +312,8 @@ class TrainConfig:
         check_choice(self.model, MODELS, 'model'); check_dataset(self.dataset); check_color_mode(self.color_mode, self.dataset)
         check_choice(self.arch, ARCHS, 'arch'); check_latent_dim(self.latent_dim)
         check_choice(self.likelihood, ('auto', *LIKELIHOODS), 'likelihood'); check_choice(self.prior, (*PRIORS, *VAE_PRIORS[1:]), 'prior')
-        check_settings(epochs=self.epochs, batch_size=self.batch_size, limit=self.limit, learning_rate=self.learning_rate, beta=self.beta)
+        given = {k: v for k, v in dict(epochs=self.epochs, batch_size=self.batch_size).items() if v is not None}   # None: chosen by `schedule_for`
+        check_settings(**given, limit=self.limit, learning_rate=self.learning_rate, beta=self.beta)
         check_count(self.cpu_devices, 'cpu_devices', low=0); check_choice(self.precision, PRECISIONS, 'precision')
         if check_count(self.image_size, 'image_size', low=0) and self.image_size < 8:
             raise ValueError(f"image_size={self.image_size}; it must be 8 or more (e.g. 32 or 64)")
@@ -364,6 +365,31 @@ SAMPLE_IMAGE_PASSES = 40_000   # on the bundled sample, train for about this man
 def epochs_for(epochs, n, source):
     "The epochs to train: as asked, except on the bundled sample (`source` 'sample'), where enough for about 40,000 image-passes."
     return max(epochs, min(100, SAMPLE_IMAGE_PASSES // n)) if source == 'sample' else epochs
+
+MIN_STEPS = 2000        # a run chosen by `schedule_for` makes at least this many gradient steps
+STEPS_PER_EPOCH = 50    # and, below 128 × this many images, batches small enough for about this many steps per epoch
+MIN_EPOCHS = 20         # and at least this many epochs (big data sets: MNIST's 20 epochs of batch 128)
+
+def schedule_for(n,             # training images
+                 epochs=None,     # as asked (None: choose)
+                 batch_size=None, # as asked (None: choose)
+                 source='',     # where the data came from ('sample': the bundled sample, see `epochs_for`)
+                ) -> tuple:
+    "(epochs, batch_size) for `n` training images: what was asked, else a batch of 16-128 and epochs for at least `MIN_STEPS` steps."
+    batch = batch_size or min(128, max(16, 2 ** int(math.log2(max(n, 1) / STEPS_PER_EPOCH) if n >= STEPS_PER_EPOCH else 0)))
+    if epochs: return epochs_for(epochs, n, source), batch
+    return max(MIN_EPOCHS, math.ceil(MIN_STEPS / math.ceil(n / batch))), batch
+
+STILL_IMPROVING = 0.005   # nats per pixel value: a validation loss falling more than this over a run's last quarter was stopped too soon
+
+def still_improving(val_loss,  # the validation loss after each epoch
+                    dims,      # pixel values per image (H·W·C), the scale of the loss
+                   ) -> float:
+    "How far (nats per image) the validation loss fell over the run's last quarter, if more than `STILL_IMPROVING` per pixel value; else 0."
+    v = np.asarray(val_loss, float)
+    if len(v) < 2 or not np.isfinite(v).all(): return 0.0
+    fall = v[-1 - max(1, len(v) // 4)] - v[-1]
+    return float(fall) if fall > STILL_IMPROVING * dims else 0.0
 
 
 # %% ../nbs/07_cli.ipynb #371f7931
@@ -424,8 +450,8 @@ def run(config:TrainConfig,  # what to train, on what
     keras.utils.set_random_seed(c.seed)
     model = _make_model(c, d)
     (x, y), (val_name, x_val, y_val) = _training_data(c, d, model.conditional)
-    epochs = epochs_for(c.epochs, len(x), d.source)
-    if epochs != c.epochs: say(f"The bundled sample has only {len(x):,} training images: training for {epochs} epochs instead of {c.epochs}, "
+    epochs, batch = schedule_for(len(x), c.epochs, c.batch_size, d.source)
+    if c.epochs and epochs != c.epochs: say(f"The bundled sample has only {len(x):,} training images: training for {epochs} epochs instead of {c.epochs}, "
                                f"enough to see the model learn, not the quality of a full run.")
     if state and state['epochs'] != epochs:
         raise ValueError(f"the checkpoint in {checkpoint} is of a run of {state['epochs']} epochs, and this one would train {epochs}: "
@@ -434,14 +460,17 @@ def run(config:TrainConfig,  # what to train, on what
     if state: say(f"Going on after epoch {state['epoch']} of {epochs}, kept in {checkpoint}.")
     kind = f"{c.arch} CVAE ({c.prior} prior, {len(d.class_names)} classes, " if model.conditional else f"{c.arch} VAE ("
     binary = model.likelihood == 'bernoulli' and not is_binary(x)
+    steps = math.ceil(len(x) / batch)
+    auto = [f for f, v in (('epochs', c.epochs), ('batch size', c.batch_size)) if not v]
+    chosen = f" ({' and '.join(auto)} chosen for {len(x):,} images{f': at least {MIN_STEPS:,} steps' * (not c.epochs)})" if auto else ''
     h, w, ch = model.image_shape
     say(f"Training a {kind}{c.latent_dim}-D latent, {model.likelihood} likelihood, β={c.beta:g}) on {len(x):,} {h}×{w} "
-        f"{'RGB' if ch == 3 else 'grey'} images for {epochs} "
-        f"epoch{'s' * (epochs != 1)}, validating on the {len(x_val):,} {val_name} images{', dynamically binarized' if binary else ''}:")
+        f"{'RGB' if ch == 3 else 'grey'} images for {epochs} epoch{'s' * (epochs != 1)} × {steps} steps of {batch} images = {epochs * steps:,} steps"
+        f"{chosen}, validating on the {len(x_val):,} {val_name} images{', dynamically binarized' if binary else ''}:")
     start = time.time()
     labels = dict(y=y, y_val=y_val) if model.conditional else {}
     try:
-        history = train_vae(model, x, x_val, epochs=epochs, batch_size=c.batch_size, learning_rate=c.learning_rate, seed=c.seed, verbose=c.verbose,
+        history = train_vae(model, x, x_val, epochs=epochs, batch_size=batch, learning_rate=c.learning_rate, seed=c.seed, verbose=c.verbose,
                             distribute=c.distribute, precision=c.precision, callbacks=[*([keep] if keep else []), *callbacks], **labels)
     except TrainingDiverged:
         if keep: keep.discard()   # these settings diverge: nothing worth going on from
@@ -450,7 +479,8 @@ def run(config:TrainConfig,  # what to train, on what
     seconds = time.time() - start + (state['seconds'] if state else 0)
     test = _test_metrics(model, d)
     if model.conditional: test['conditional_accuracy'] = _judge(model, d, say, c.limit)
-    record = {'history': hist, 'config': asdict(c), 'test': test, 'epochs': epochs, 'seconds': round(seconds, 1), 'replicas': history.replicas,
+    record = {'history': hist, 'config': asdict(c), 'test': test, 'epochs': epochs, 'batch_size': batch, 'steps': epochs * steps,
+              'still_improving': still_improving(hist['val_loss'], math.prod(model.image_shape)), 'seconds': round(seconds, 1), 'replicas': history.replicas,
               'train_images': len(x), 'validation': val_name, 'data': {'name': d.name, 'source': d.source, 'origin': Path(d.origin).name,
                        'image_shape': list(d.image_shape), 'class_names': list(d.class_names)}}
     if state: record['resumed_after_epoch'] = state['epoch']
