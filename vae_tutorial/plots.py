@@ -59,7 +59,7 @@ def _draw_grid(ax, grid):
     return ax.imshow(grid, interpolation='nearest')
 
 def plain_text(s) -> str:
-    "`s` as text matplotlib draws as it is: every `$` escaped, so a name such as 'a$\\undefined$' is never parsed as mathtext."
+    "`s` as text matplotlib draws as it is: every dollar sign escaped, so a class name that looks like TeX is never parsed as mathtext."
     return str(s).replace('$', r'\$')
 
 def show_grid(ax,          # matplotlib axes to draw on
