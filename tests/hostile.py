@@ -236,7 +236,8 @@ cli_case('train --cpu_devices 100000: refused up front, not a silent hang', cli_
 from vae_tutorial.backend import keras
 from vae_tutorial import checks
 from vae_tutorial.models import make_vae, make_cvae, make_iwae, save_vae, load_vae, build_density_vae
-from vae_tutorial.training import train_vae, TrainConfig, TrainingDiverged
+from vae_tutorial.training import train_vae, TrainingDiverged
+from vae_tutorial.runs import TrainConfig
 from vae_tutorial.data import make_dataset, check_images
 from vae_tutorial.plots import image_grid, plot_vae_vs_cvae
 from vae_tutorial.classifier import conditional_accuracy, get_classifier, build_classifier
@@ -550,7 +551,7 @@ for name, folder, arrays in (('fashion_mnist', 'fashion-mnist', dict(x_train=zer
 case('use_cpu_devices(100000)', lambda: use_cpu_devices(100000), fails(r'cpu_devices=100000; .*from 1 to 64'))
 
 # ---------------------------------------------------------------- a run folder is all-or-nothing
-from vae_tutorial.training import RunRecord
+from vae_tutorial.runs import RunRecord
 class Fig:
     "A stand-in for a matplotlib figure: writes `data`, or raises `error` (e.g. a full disk), or waits."
     def __init__(self, data=b'png', error=None, wait=0): self.data, self.error, self.wait = data, error, wait
@@ -607,7 +608,7 @@ case('write_run: SIGINT mid-write leaves the old run and no temporary files', si
 
 # --limit applies to the classifier's training set
 def judge_limit():
-    import vae_tutorial.classifier as C, vae_tutorial.training as TR
+    import vae_tutorial.classifier as C, vae_tutorial.runs as TR
     seen = {}
     def fake_get(xs, ys, **kw): seen['n'] = len(xs); raise RuntimeError('stop')
     old = C.get_classifier; C.get_classifier = fake_get

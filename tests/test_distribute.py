@@ -48,12 +48,12 @@ def child():
     check(rel < SGD_TOLERANCE, f"one SGD step on {DEVICES} replicas = one device: relative difference {rel:.1e} "
           f"(< {SGD_TOLERANCE:g}; step size ratio {np.linalg.norm(two) / np.linalg.norm(one):.4f})")
     if keras.backend.backend() == 'tensorflow':   # the check can fail: without the division the step is N times too large
-        import vae_tutorial.models as models
-        models.replicas_in_sync, saved = (lambda: 1), models.replicas_in_sync
+        import vae_tutorial.training as training
+        training.loss_per_replica, saved = (lambda model: model), training.loss_per_replica
         try: wrong = one_step(True)
-        finally: models.replicas_in_sync = saved
+        finally: training.loss_per_replica = saved
         ratio = float(np.linalg.norm(wrong) / np.linalg.norm(one))
-        check(abs(ratio - DEVICES) < 1e-2, f"without the division in compute_loss the step is {ratio:.4f}× one device's (the check above would fail)")
+        check(abs(ratio - DEVICES) < 1e-2, f"without the engine's division (loss_per_replica) the step is {ratio:.4f}× one device's (the check above would fail)")
 
     # 2. the loss curve: the same seed and global batch, 1 device against all of them
     def curve(distribute, **kw):

@@ -291,7 +291,7 @@ def vae_tutorial_train(
             raise ValueError(f"--out {args['out']} keeps the last epoch of an unfinished run in {kept}; add --resume to go on with it, or --overwrite to start afresh")
         if args['cpu_devices']:                                  # before the backend starts its devices
             from vae_tutorial.backend import use_cpu_devices; use_cpu_devices(args['cpu_devices'])
-        from vae_tutorial.training import TrainConfig, run       # imports TensorFlow
+        from vae_tutorial.runs import TrainConfig, run           # imports TensorFlow
         config = TrainConfig(**{a: v for a, v in args.items() if a not in ('out', 'overwrite', 'resume')}, verbose=1 if sys.stdout.isatty() else 2)
         try:
             result = run(config.check(), checkpoint=kept, resume=resume)   # a progress bar on a terminal, a line per epoch in a log

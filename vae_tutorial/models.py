@@ -18,7 +18,6 @@ from .data import atomic_path
 __all__ = ['LIKELIHOODS', 'VAE_PRIORS', 'KLWarmup', 'VAE', 'make_vae', 'ModelFileError', 'save_vae', 'load_vae', 'PRIORS', 'TEMPERATURE', 'fit_class_gaussians', 'CVAE', 'make_cvae', 'build_density_vae', 'IWAE', 'make_iwae']
 
 # %% ../nbs/03_vae.ipynb #c8836e45
-from .backend import replicas_in_sync   # 1 unless tf.distribute runs several replicas (00_training)
 LIKELIHOODS = ('bernoulli', 'gaussian', 'continuous_bernoulli')   # how a decoder's logits score pixels: see 02_elbo
 VAE_PRIORS = ('standard', 'mixture')   # a VAE's p(z): N(0, I), or a learned mixture of Gaussians (05_evaluation)
 
@@ -77,6 +76,7 @@ class VAE(keras.Model):
                             if self.likelihood == 'gaussian' else None)
         self.reconstruction_tracker = keras.metrics.Mean(name='reconstruction')
         self.kl_tracker = keras.metrics.Mean(name='kl')
+        self.built = True   # its networks are built already, and so are its own weights
 
     @property
     def image_shape(self) -> tuple:
@@ -143,27 +143,22 @@ class VAE(keras.Model):
         "The image a decoder's `logits` stand for, E[x|z]: sigmoid(logits), or the continuous Bernoulli's mean (which is not λ)."
         return continuous_bernoulli_mean(logits) if self.likelihood == 'continuous_bernoulli' else ops.sigmoid(logits)
 
-    binarize_in_step = False   # set by `train_vae`: draw 0/1 pixels from grey ones inside the compiled training step
-
     def call(self, inputs, training=None):
         x, y = self.split_inputs(inputs)
-        if training and self.binarize_in_step:   # dynamic binarization on the device, not in the input pipeline
-            x = ops.cast(keras.random.uniform(ops.shape(x), seed=self.sampling.seed_generator) < x, x.dtype)
         mean, log_var = self.encoder(self.encoder_inputs(x, y), training=training)
         z = self.sampling([mean, log_var])
         out = {'mean': mean, 'log_var': log_var, 'z': z, 'logits': self.decoder_logits(z, y, x=x, training=training)}
-        if training and self.binarize_in_step: out['images'] = x   # the bits the loss must score
         return out
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         images, labels = self.split_inputs(x)
         y_pred = {k: ops.cast(v, 'float32') for k, v in y_pred.items()}   # the loss in float32 under any precision
-        reconstruction = -self.log_likelihood(y_pred.get('images', ops.cast(images, 'float32')), y_pred['logits'])
+        reconstruction = -self.log_likelihood(ops.cast(images, 'float32'), y_pred['logits'])
         kl = self.kl(y_pred['mean'], y_pred['log_var'], labels, z=y_pred['z'])
         self.reconstruction_tracker.update_state(reconstruction)
         self.kl_tracker.update_state(kl)
         kl_term = self.kl_weight * self.kl_penalty(y_pred['mean'], y_pred['log_var'], labels, kl) if training else ops.mean(kl)
-        return (ops.mean(reconstruction) + self.beta * kl_term) / replicas_in_sync()   # tf.distribute sums the replicas' gradients
+        return ops.mean(reconstruction) + self.beta * kl_term
 
     def fit(self, x=None, *args, callbacks=None, **kwargs):
         "Keras' `fit`, with a `KLWarmup` callback added when the model warms its KL term up."
@@ -582,7 +577,7 @@ class IWAE(VAE):
         log_w = self.log_weights(images, mean[None] + ops.exp(0.5 * log_var)[None] * eps, mean, log_var, labels)
         self.reconstruction_tracker.update_state(-self.log_likelihood(images, y_pred['logits']))   # one sample, for reading
         self.kl_tracker.update_state(self.kl(mean, log_var, labels))
-        return -ops.mean(log_mean_exp(log_w, axis=0)) / replicas_in_sync()   # as VAE.compute_loss: tf.distribute sums the replicas' gradients
+        return -ops.mean(log_mean_exp(log_w, axis=0))
 
 def make_iwae(arch='dense',           # 'conv' or 'dense'
               latent_dim=2,           # size of z

@@ -7,10 +7,10 @@ from __future__ import annotations
 import math, contextlib
 from typing import NamedTuple
 import numpy as np
-from .backend import keras, import_tensorflow
+from .backend import keras, import_tensorflow, replicas_in_sync
 
 # %% auto #0
-__all__ = ['VALIDATION_SEED', 'PRECISIONS', 'FLOAT32_LAYERS', 'STEPS_PER_EXECUTION', 'SPE_DISTRIBUTED', 'BINARIZE_IN_STEP', 'is_binary', 'TrainingDiverged', 'StopOnNaN', 'Replicas', 'data_parallel', 'with_precision', 'trainable_copy', 'auto_jit_compile', 'train_vae', 'SampleSnapshots', 'MODELS', 'FIXED_SIZE', 'SAMPLE_IMAGE_PASSES', 'MIN_STEPS', 'STEPS_PER_EPOCH', 'MIN_EPOCHS', 'STILL_IMPROVING', 'RESUME_FREE', 'TrainConfig', 'likelihood_for', 'epochs_for', 'schedule_for', 'still_improving', 'RunRecord', 'run', 'signals_deferred', 'EpochCheckpoint', 'resume_state']
+__all__ = ['VALIDATION_SEED', 'PRECISIONS', 'FLOAT32_LAYERS', 'STEPS_PER_EXECUTION', 'SPE_DISTRIBUTED', 'BINARIZE_IN_STEP', 'is_binary', 'TrainingDiverged', 'StopOnNaN', 'Replicas', 'data_parallel', 'with_precision', 'trainable_copy', 'auto_jit_compile', 'loss_per_replica', 'binarizing_step', 'train_vae', 'SampleSnapshots']
 
 # %% ../nbs/00_training.ipynb #30a9fdb7
 VALIDATION_SEED = 1   # the one fixed binarization of validation (and test) images, whatever the training seed
@@ -94,15 +94,16 @@ FLOAT32_LAYERS = ('mean', 'log_var', 'logits', 'prior_mean', 'prior_log_var')   
 
 def with_precision(config,     # a model's config, as `get_config` or `keras.saving.serialize_keras_object` gives it
                    precision,  # one of PRECISIONS
+                   float32_layers=FLOAT32_LAYERS,  # the layers, by name, kept in float32
                   ):
-    "A copy of `config` with every layer's dtype policy set to `precision`, except the `FLOAT32_LAYERS` heads."
+    "A copy of `config` with every layer's dtype policy set to `precision`, except the `float32_layers` heads."
     if precision not in PRECISIONS: raise ValueError(f"precision={precision!r}; use one of {', '.join(PRECISIONS)}")
     def walk(o):
         if isinstance(o, list): return [walk(v) for v in o]
         if not isinstance(o, dict): return o
         o = {k: walk(v) for k, v in o.items()}
         policy = o.get('dtype')
-        if isinstance(policy, dict) and policy.get('class_name') == 'DTypePolicy' and o.get('name') not in FLOAT32_LAYERS:
+        if isinstance(policy, dict) and policy.get('class_name') == 'DTypePolicy' and o.get('name') not in float32_layers:
             o['dtype'] = {**policy, 'config': {**policy['config'], 'name': precision}}
         return o
     return walk(config)
@@ -110,9 +111,10 @@ def with_precision(config,     # a model's config, as `get_config` or `keras.sav
 def trainable_copy(model,               # a built model (VAE, CVAE, IWAE, ...)
                    precision='float32', # one of PRECISIONS
                    replicas=None,       # a `Replicas` from `data_parallel`, whose scope the copy is built in
+                   float32_layers=FLOAT32_LAYERS, # the layers, by name, kept in float32
                   ):
     "The same model rebuilt from its config under `precision` (inside the replicas' scope), with `model`'s weights."
-    config = with_precision(keras.saving.serialize_keras_object(model), precision)
+    config = with_precision(keras.saving.serialize_keras_object(model), precision, float32_layers)
     with (replicas.scope if replicas else contextlib.nullcontext)():
         copy = keras.saving.deserialize_keras_object(config)
         copy.set_weights(model.get_weights())
@@ -136,19 +138,29 @@ def _optimizer_for(model, learning_rate, precision):
     if precision == 'mixed_float16' and not isinstance(opt, keras.optimizers.LossScaleOptimizer): opt = keras.optimizers.LossScaleOptimizer(opt)
     return opt
 
-def _trainee(model, distribute, precision, batch_size, learning_rate, jit_compile, verbose, steps_per_execution=1, steps_per_epoch=None):
+def loss_per_replica(model):
+    "Make `model`'s own loss each replica's share: its `compute_loss` divided by `replicas_in_sync()`, as Keras divides its built-in losses."
+    compute = type(model).compute_loss.__get__(model)   # tf.distribute sums the replicas' gradients
+    def compute_loss(x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        return compute(x, y, y_pred, sample_weight, training=training) / replicas_in_sync()
+    model.compute_loss = compute_loss
+    return model
+
+def _trainee(model, distribute, precision, batch_size, learning_rate, jit_compile, verbose, steps_per_execution=1, steps_per_epoch=None,
+             distributed_steps_per_execution=SPE_DISTRIBUTED, float32_layers=FLOAT32_LAYERS):
     "(replicas, the compiled model to fit): `model` itself on one device in float32, else a `trainable_copy` under the engine."
     if precision not in PRECISIONS: raise ValueError(f"precision={precision!r}; use one of {', '.join(PRECISIONS)}")
     replicas = data_parallel(distribute)
     tf_replicas = replicas.count > 1 and keras.backend.backend() == 'tensorflow'
-    if tf_replicas and steps_per_execution == STEPS_PER_EXECUTION: steps_per_execution = SPE_DISTRIBUTED
+    if tf_replicas: steps_per_execution = distributed_steps_per_execution
     if steps_per_epoch: steps_per_execution = max(1, min(steps_per_execution, steps_per_epoch))   # more than an epoch's steps: Keras' bar counts past its end (32/8)
     if jit_compile == 'auto': jit_compile = False if tf_replicas else auto_jit_compile(model)   # XLA under tf.distribute failed here: variables on another replica's device
     if distribute is False and precision == 'float32':
         if not model.compiled or model.optimizer is None:
             model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile, steps_per_execution=steps_per_execution)
         return replicas, model
-    copy = trainable_copy(model, precision, replicas)
+    copy = trainable_copy(model, precision, replicas, float32_layers)
+    if tf_replicas: loss_per_replica(copy)   # the engine's business, not the model's: the summed gradients are the global mean's
     with replicas.scope(): copy.compile(optimizer=_optimizer_for(model, learning_rate, precision), jit_compile=jit_compile,
                                         steps_per_execution=steps_per_execution)
     if verbose != 0:
@@ -161,17 +173,32 @@ def _hand_back(trainee, model, learning_rate, jit_compile):
     "Copy a trained copy's weights into `model`, compiled (for `evaluate`) if it was not; nothing when `model` trained itself."
     if trainee is model: return
     model.set_weights(trainee.get_weights())
-    model.built = True   # its networks are built; only the copy was ever called
     if not model.compiled: model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
 
 BINARIZE_IN_STEP = False  # True: dynamic binarization inside the compiled step rather than in tf.data; faster in one loaded
                           # run of benchmarks/keras_io_race.py (1.35×), not yet measured on an idle machine, and it changes the random
                           # stream of every committed result, so it stays opt-in until it is
 
-def _binarizes_in_step(model) -> bool:
-    "Binarize inside `model`'s training step? Where `BINARIZE_IN_STEP` says so and its loss is `VAE.compute_loss`, which scores those bits."
-    from vae_tutorial.models import VAE
-    return BINARIZE_IN_STEP and type(model).compute_loss is VAE.compute_loss
+def binarizing_step(model,      # the model `fit` trains (`train_vae`'s trainee)
+                    on=True,    # draw 0/1 pixels from the grey images inside the step (True), or train on the images as given
+                    seed=None,  # seed of the draws
+                   ):
+    "Give `model` a training step that binarizes its images before its own step sees them (or take it away); traced afresh when that changes."
+    if on and keras.backend.backend() != 'tensorflow':
+        raise ValueError(f"binarize_in_step=True needs the tensorflow backend (this is {keras.backend.backend()}); binarize in tf.data instead")
+    if ('train_step' in vars(model)) == bool(on): return model   # as asked already: keep the step Keras traced
+    model.train_function = None                                 # `fit` traces the step again
+    if not on:
+        del model.train_step
+        return model
+    step, noise = type(model).train_step.__get__(model), keras.random.SeedGenerator(seed)
+    def train_step(data):
+        x, y, w = keras.utils.unpack_x_y_sample_weight(data)
+        images, labels = model.split_inputs(x)
+        bits = keras.ops.cast(keras.random.uniform(keras.ops.shape(images), seed=noise) < images, images.dtype)
+        return step(keras.utils.pack_x_y_sample_weight(bits if labels is None else (bits, labels), y, w))
+    model.train_step = train_step
+    return model
 
 
 # %% ../nbs/03_vae.ipynb #f31569c4
@@ -208,6 +235,10 @@ def train_vae(model,                 # a VAE (or CVAE) to train
               distribute=False,      # data-parallel over every device (True), or a tf.distribute.Strategy / keras.distribution.Distribution
               precision='float32',   # 'float32', 'mixed_bfloat16' or 'mixed_float16' (Keras dtype policies)
               steps_per_execution=STEPS_PER_EXECUTION, # training steps per call into the compiled function (and per NaN check)
+              distributed_steps_per_execution=SPE_DISTRIBUTED, # the same under tf.distribute, where Keras's multi-step loop failed
+              binarize_in_step=BINARIZE_IN_STEP, # binarize inside the compiled step (TensorFlow) rather than in tf.data
+              float32_layers=FLOAT32_LAYERS,     # layers, by name, kept in float32 under a mixed precision
+              guard=StopOnNaN,       # the callback class that stops at the first non-finite loss (a `StopOnNaN`)
              ) -> keras.callbacks.History:
     "Fit `model` with Adam on `x` (optionally validating on `x_val`); raise `TrainingDiverged` if the loss becomes NaN."
     check_model(model, 'train_vae')
@@ -217,17 +248,19 @@ def train_vae(model,                 # a VAE (or CVAE) to train
     _check_labels_given(model, y, y_val, x_val)
     if binarize_data is None: binarize_data = model.likelihood == 'bernoulli' and not is_binary(x)
     replicas, trainee = _trainee(model, distribute, precision, batch_size, learning_rate, jit_compile, verbose, steps_per_execution,
-                                 steps_per_epoch=-(-len(x) // batch_size))
+                                 steps_per_epoch=-(-len(x) // batch_size), distributed_steps_per_execution=distributed_steps_per_execution,
+                                 float32_layers=float32_layers)
     even = keras.backend.backend() == 'jax' and replicas.count > 1   # JAX shards each batch evenly over the devices
-    trainee.binarize_in_step = in_step = bool(binarize_data) and _binarizes_in_step(trainee)
+    in_step = bool(binarize_data) and bool(binarize_in_step)   # the bits are drawn in the step, not in tf.data
     train = _fit_data(model, x, y, batch_size, seed, binarize_data and not in_step,
                       drop_remainder=even and len(x) % batch_size % replicas.count > 0)
     val_batch = 1000 // replicas.count * replicas.count
     val = None if x_val is None else _fit_data(model, binarize(x_val, seed=VALIDATION_SEED) if binarize_data else x_val,
                                                y_val, val_batch, None, False, shuffle=False,
                                                drop_remainder=even and len(x_val) % val_batch % replicas.count > 0)
-    guard = StopOnNaN()
+    guard = guard()
     with replicas.scope():
+        binarizing_step(trainee, in_step, seed)
         history = trainee.fit(train, validation_data=val, epochs=epochs, callbacks=[guard, *callbacks], verbose=verbose,
                               shuffle=False)   # make_dataset already shuffles, seeded
     _hand_back(trainee, model, learning_rate, jit_compile)   # a copy's trained weights, back in the model you hold
@@ -262,305 +295,3 @@ class SampleSnapshots(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         e, last = epoch + 1, self.params.get('epochs')
         if (e in self.epochs) if self.epochs is not None else (e & (e - 1) == 0 or e == last): self.images[e] = self._decode()
-
-# %% ../nbs/07_cli.ipynb #5b78012b
-import os, json, math, time, shutil, signal, tempfile, threading, contextlib
-import numpy as np
-from dataclasses import dataclass, asdict
-from pathlib import Path
-from .checks import check_choice, check_latent_dim, check_count, check_positive, check_settings, check_network_size
-from .data import IMAGE_SHAPES
-from .data import load_dataset, check_dataset, pick_per_class, binarize, check_color_mode
-from .data import CHECKPOINT_STATE, read_checkpoint, atomic_path, write_error
-from .losses import nats_to_bits_per_dim
-from .networks import ARCHS
-from .models import make_vae, make_cvae, make_iwae, PRIORS, VAE_PRIORS, LIKELIHOODS
-from .plots import plot_history, plot_reconstructions, plot_samples, plot_digit_grid
-
-# %% ../nbs/07_cli.ipynb #387f258e
-MODELS = ('vae', 'cvae')   # the models `vae_tutorial_train` can build
-FIXED_SIZE = ('mnist', 'fashion_mnist', 'binarized_mnist', 'cifar10')   # data sets whose images have one size
-
-@dataclass
-class TrainConfig:
-    "A training run, as `vae_tutorial_train` takes it; `check()` returns it checked, or raises one line naming the first bad value."
-    model: str = 'vae'            # vae, or cvae (conditioned on the label)
-    arch: str = 'conv'            # conv or dense
-    dataset: str = 'mnist'        # a data set (mnist, fashion_mnist, binarized_mnist, cifar10, sprites) or a folder of images
-    latent_dim: int = 2           # size of z
-    epochs: int | None = None     # passes over the training images (None: from the data's size, `schedule_for`)
-    data: str | None = None       # a .npz file or a folder holding it (None: $VAE_TUTORIAL_DATA, a download, or the sample)
-    image_size: int = 0           # a folder's images (or the sprites) at this size; 0: 32 (named data sets keep their own)
-    color_mode: str = 'auto'      # a folder's images: auto (grey when every image is grey), rgb or grayscale
-    batch_size: int | None = None # images per step (None: from the data's size, `schedule_for`)
-    learning_rate: float = 1e-3   # Adam's step size
-    beta: float = 1.0             # weight of the KL term
-    likelihood: str = 'auto'      # auto (`likelihood_for`), bernoulli, continuous_bernoulli or gaussian
-    seed: int = 0                 # seeds the weights, the shuffling and the binarization
-    limit: int = 0                # train on the first N training images only (0: all)
-    offline: bool = False         # never try to download
-    prior: str = 'standard'       # vae: standard or mixture; cvae: standard or learned
-    free_bits: float = 0.0        # nats per latent dimension the KL stops being pushed below (0: the ELBO)
-    kl_warmup: int = 0            # epochs over which the KL weight rises from 0 (0: none)
-    k: int = 1                    # vae only: importance samples in the loss (more than 1 trains the IWAE bound)
-    verbose: int = 2              # Keras' progress output: 0 none, 1 a progress bar, 2 a line per epoch
-    distribute: bool = False      # data-parallel over every device the backend sees (tf.distribute / keras.distribution)
-    cpu_devices: int = 0          # split the host CPU into N devices first (to try --distribute without accelerators); 0: leave it
-    precision: str = 'float32'    # float32, mixed_bfloat16 or mixed_float16 (Keras dtype policies)
-
-    def check(self) -> 'TrainConfig':
-        check_choice(self.model, MODELS, 'model'); check_dataset(self.dataset); check_color_mode(self.color_mode, self.dataset)
-        check_choice(self.arch, ARCHS, 'arch'); check_latent_dim(self.latent_dim)
-        check_choice(self.likelihood, ('auto', *LIKELIHOODS), 'likelihood'); check_choice(self.prior, (*PRIORS, *VAE_PRIORS[1:]), 'prior')
-        given = {k: v for k, v in dict(epochs=self.epochs, batch_size=self.batch_size).items() if v is not None}   # None: chosen by `schedule_for`
-        check_settings(**given, limit=self.limit, learning_rate=self.learning_rate, beta=self.beta)
-        check_count(self.cpu_devices, 'cpu_devices', low=0); check_choice(self.precision, PRECISIONS, 'precision')
-        if check_count(self.image_size, 'image_size', low=0) and self.image_size < 8:
-            raise ValueError(f"image_size={self.image_size}; it must be 8 or more (e.g. 32 or 64)")
-        if self.image_size and self.dataset in FIXED_SIZE:
-            raise ValueError(f"--image_size is for a folder of images or the sprites; {self.dataset} images keep their own size")
-        if self.model == 'cvae' and self.dataset == 'binarized_mnist':
-            raise ValueError("--model cvae needs labels, and binarized_mnist has none for its training images; use --dataset mnist or fashion_mnist")
-        if self.model == 'vae' and self.prior == 'learned': raise ValueError("prior='learned' is for --model cvae; a VAE's prior is standard or mixture")
-        if self.model == 'cvae' and self.prior == 'mixture': raise ValueError("prior='mixture' is for --model vae; a CVAE's prior is standard or learned")
-        check_positive(self.free_bits, 'free_bits', allow_zero=True); check_count(self.kl_warmup, 'kl_warmup', low=0)
-        if check_count(self.k, 'k') > 1 and self.model != 'vae': raise ValueError(f"k={self.k} (the IWAE bound) is for --model vae; drop --k for a CVAE")
-        if self.k > 1 and self.beta != 1: raise ValueError(f"beta={self.beta}; the IWAE bound (--k) has no KL weight, drop --beta or --k")
-        if self.k > 1 and (self.free_bits or self.kl_warmup): raise ValueError("--free_bits and --kl_warmup change the ELBO's KL term, which the IWAE bound (--k) has not; use one or the other")
-        if self.free_bits and self.prior == 'mixture': raise ValueError("--free_bits needs a Gaussian prior (one KL per dimension); drop it or use --prior standard")
-        side, ch = self.image_size or 32, 1 if self.color_mode == 'grayscale' else 3   # a folder's (or the sprites') images: of that side
-        check_network_size(self.arch, self.latent_dim, image_shape=IMAGE_SHAPES.get(self.dataset, (side, side, ch)))   # before any data is read
-        return self
-
-
-# %% ../nbs/07_cli.ipynb #c3e31f21
-def likelihood_for(likelihood, d) -> str:
-    "`likelihood`, with 'auto' resolved: Bernoulli for mostly pure-valued pictures (the MNIST family, drawings), else the continuous Bernoulli."
-    if likelihood != 'auto': return likelihood
-    if d.name in ('mnist', 'fashion_mnist', 'binarized_mnist'): return 'bernoulli'
-    x = d.train.x[:2000]
-    return 'continuous_bernoulli' if np.mean((x > 0) & (x < 1)) > 0.5 else 'bernoulli'   # photographs: grey levels nearly everywhere
-
-def _make_model(c, d):
-    "The untrained model of a checked `TrainConfig` for the loaded data set `d` (its image shape and classes)."
-    kw = dict(beta=c.beta, likelihood=likelihood_for(c.likelihood, d), seed=c.seed, image_shape=d.image_shape)
-    if c.model == 'vae' and c.k > 1: return make_iwae(c.arch, c.latent_dim, k=c.k, prior=c.prior, **{k: v for k, v in kw.items() if k != 'beta'})
-    kw.update(free_bits=c.free_bits, kl_warmup=c.kl_warmup)
-    if c.model == 'vae': return make_vae(c.arch, c.latent_dim, prior=c.prior, **kw)
-    if len(d.class_names) < 2:
-        raise ValueError(f"--model cvae needs labelled images of at least 2 classes, and {d.name} has {len(d.class_names) or 'no'} "
-                         f"class{'es' * (len(d.class_names) != 1)}: put the images in one sub-folder per class")
-    return make_cvae(c.arch, c.latent_dim, prior=c.prior, num_classes=len(d.class_names), class_names=d.class_names, **kw)
-
-def _training_data(c, d, conditional):
-    "(x, y) to train on, and (name, x, y) to validate on, from the loaded data set `d`."
-    x, y = (d.train.x[:c.limit], None if d.train.y is None else d.train.y[:c.limit]) if c.limit else d.train
-    val_name, (x_val, y_val) = ('valid', d.valid) if d.valid is not None else ('test', d.test)
-    if conditional and (y is None or y_val is None):
-        raise ValueError(f"--model cvae needs labels, and {c.dataset} has none for its training images; use --dataset mnist or fashion_mnist")
-    return (x, y), (val_name, x_val, y_val)
-
-SAMPLE_IMAGE_PASSES = 40_000   # on the bundled sample, train for about this many images seen (or the epochs asked, if more)
-
-def epochs_for(epochs, n, source):
-    "The epochs to train: as asked, except on the bundled sample (`source` 'sample'), where enough for about 40,000 image-passes."
-    return max(epochs, min(100, SAMPLE_IMAGE_PASSES // n)) if source == 'sample' else epochs
-
-MIN_STEPS = 2000        # a run chosen by `schedule_for` makes at least this many gradient steps
-STEPS_PER_EPOCH = 50    # and, below 128 × this many images, batches small enough for about this many steps per epoch
-MIN_EPOCHS = 20         # and at least this many epochs (big data sets: MNIST's 20 epochs of batch 128)
-
-def schedule_for(n,             # training images
-                 epochs=None,     # as asked (None: choose)
-                 batch_size=None, # as asked (None: choose)
-                 source='',     # where the data came from ('sample': the bundled sample, see `epochs_for`)
-                ) -> tuple:
-    "(epochs, batch_size) for `n` training images: what was asked, else a batch of 16-128 and epochs for at least `MIN_STEPS` steps."
-    batch = batch_size or min(128, max(16, 2 ** int(math.log2(max(n, 1) / STEPS_PER_EPOCH) if n >= STEPS_PER_EPOCH else 0)))
-    if epochs: return epochs_for(epochs, n, source), batch
-    return max(MIN_EPOCHS, math.ceil(MIN_STEPS / math.ceil(n / batch))), batch
-
-STILL_IMPROVING = 0.005   # nats per pixel value: a validation loss falling more than this over a run's last quarter was stopped too soon
-
-def still_improving(val_loss,  # the validation loss after each epoch
-                    dims,      # pixel values per image (H·W·C), the scale of the loss
-                   ) -> float:
-    "How far (nats per image) the validation loss fell over the run's last quarter, if more than `STILL_IMPROVING` per pixel value; else 0."
-    v = np.asarray(val_loss, float)
-    if len(v) < 2 or not np.isfinite(v).all(): return 0.0
-    fall = v[-1 - max(1, len(v) // 4)] - v[-1]
-    return float(fall) if fall > STILL_IMPROVING * dims else 0.0
-
-
-# %% ../nbs/07_cli.ipynb #371f7931
-def _test_metrics(model, d) -> dict:
-    "The test ELBO and its parts (nats per image, and bits per dimension), on one fixed binarization of grey test images for a Bernoulli model."
-    x_test, y_test = d.test
-    binarized = model.likelihood == 'bernoulli' and not is_binary(x_test)
-    x_eval = binarize(x_test, seed=VALIDATION_SEED) if binarized else x_test
-    inputs = (x_eval, model.labels_for(y_test, len(x_test))) if model.conditional else x_eval
-    ev = model.evaluate(inputs, batch_size=1000, return_dict=True, verbose=0)
-    nelbo = float(ev['reconstruction'] + ev['kl'])
-    return {'elbo': -nelbo, 'loss': float(ev['loss']), 'reconstruction': float(ev['reconstruction']), 'kl': float(ev['kl']),
-            'bits_per_dim': float(nats_to_bits_per_dim(nelbo, math.prod(model.image_shape))), 'likelihood': model.likelihood,
-            'images': len(x_test), 'binarized': f'binarize(x_test, seed={VALIDATION_SEED})' if binarized else 'no'}
-
-def _judge(model, d, say, limit=0):
-    "How often a CVAE's images are read as the class asked for, by a classifier of the data set's own labelled images (the first `limit`, if > 0)."
-    from vae_tutorial.classifier import get_classifier, conditional_accuracy
-    if d.train.y is None: return None
-    x, y = (d.train.x[:limit], d.train.y[:limit]) if limit else d.train
-    if d.name == 'mnist' and len(x) >= 60000: clf = get_classifier(x, y, say=say)   # all of MNIST: cached after its first training
-    else:                        # any other labelled set (a folder, the sprites, the sample, a --limit): trained for this run, never cached
-        with tempfile.TemporaryDirectory() as t:
-            epochs = epochs_for(3, len(x) * 2, d.source) if d.source == 'sample' else min(30, max(3, 20_000 // len(x)))
-            clf = get_classifier(x, y, path=Path(t)/'classifier.keras', epochs=epochs, say=lambda line: say(line.split('; saved it to')[0]))
-    acc = conditional_accuracy(model, clf, n_per_digit=100, seed=0)
-    real = float((clf.predict(d.test.x, verbose=0).argmax(1) == d.test.y).mean())
-    return {'overall': acc['overall'], 'per_digit': acc['per_digit'].tolist(), 'judge_on_real_test_images': real}
-
-def _figures(model, history, d, seed) -> dict:
-    "The run's pictures, by file name."
-    x_test, y_test = d.test
-    shown = pick_per_class(y_test, 1, len(d.class_names)) if y_test is not None else slice(0, 10)
-    samples = plot_digit_grid(model, n_styles=8, seed=seed) if model.conditional else plot_samples(model, n=64, ncol=16, seed=seed)
-    recon = plot_reconstructions(model, x_test[shown][:10], n=10, y=y_test[shown][:10] if model.conditional else None)
-    return {'samples.png': samples, 'reconstructions.png': recon, 'loss.png': plot_history(history)}
-
-
-# %% ../nbs/07_cli.ipynb #334003c0
-@dataclass
-class RunRecord:
-    "What `run` made: the trained model, its pictures by file name, and a JSON-ready record of the run."
-    model: object
-    figures: dict
-    record: dict
-
-def run(config:TrainConfig,  # what to train, on what
-        say=print,           # where the progress lines go
-        checkpoint=None,     # a folder to keep the last completed epoch in (`EpochCheckpoint`), e.g. the run's --out/checkpoint; None: none
-        resume=False,        # go on from the epoch kept in `checkpoint` (by a run of the same `config`) rather than start afresh
-        callbacks=(),        # more Keras callbacks for `train_vae`
-       ) -> RunRecord:
-    "Train and evaluate the model `config` describes and draw its pictures; nothing is written to disk but the `checkpoint`, if asked for."
-    c = config.check()
-    state = resume_state(checkpoint, c) if resume else None   # before the data are read: one line if none is kept, or another run's
-    d = load_dataset(c.dataset, path=c.data, download=False if c.offline else None, image_size=c.image_size or None, color_mode=c.color_mode)
-    say(d.describe())
-    keras.utils.set_random_seed(c.seed)
-    model = _make_model(c, d)
-    (x, y), (val_name, x_val, y_val) = _training_data(c, d, model.conditional)
-    epochs, batch = schedule_for(len(x), c.epochs, c.batch_size, d.source)
-    if c.epochs and epochs != c.epochs: say(f"The bundled sample has only {len(x):,} training images: training for {epochs} epochs instead of {c.epochs}, "
-                               f"enough to see the model learn, not the quality of a full run.")
-    if state and state['epochs'] != epochs:
-        raise ValueError(f"the checkpoint in {checkpoint} is of a run of {state['epochs']} epochs, and this one would train {epochs}: "
-                         f"the data changed since; start afresh (--overwrite)")
-    keep = None if checkpoint is None else EpochCheckpoint(checkpoint, asdict(c), epochs, state)
-    if state: say(f"Going on after epoch {state['epoch']} of {epochs}, kept in {checkpoint}.")
-    kind = f"{c.arch} CVAE ({c.prior} prior, {len(d.class_names)} classes, " if model.conditional else f"{c.arch} VAE ("
-    binary = model.likelihood == 'bernoulli' and not is_binary(x)
-    steps = math.ceil(len(x) / batch)
-    auto = [f for f, v in (('epochs', c.epochs), ('batch size', c.batch_size)) if not v]
-    chosen = f" ({' and '.join(auto)} chosen for {len(x):,} images{f': at least {MIN_STEPS:,} steps' * (not c.epochs)})" if auto else ''
-    h, w, ch = model.image_shape
-    say(f"Training a {kind}{c.latent_dim}-D latent, {model.likelihood} likelihood, β={c.beta:g}) on {len(x):,} {h}×{w} "
-        f"{'RGB' if ch == 3 else 'grey'} images for {epochs} epoch{'s' * (epochs != 1)} × {steps} steps of {batch} images = {epochs * steps:,} steps"
-        f"{chosen}, validating on the {len(x_val):,} {val_name} images{', dynamically binarized' if binary else ''}:")
-    start = time.time()
-    labels = dict(y=y, y_val=y_val) if model.conditional else {}
-    try:
-        history = train_vae(model, x, x_val, epochs=epochs, batch_size=batch, learning_rate=c.learning_rate, seed=c.seed, verbose=c.verbose,
-                            distribute=c.distribute, precision=c.precision, callbacks=[*([keep] if keep else []), *callbacks], **labels)
-    except TrainingDiverged:
-        if keep: keep.discard()   # these settings diverge: nothing worth going on from
-        raise
-    hist = keep.history if keep else history.history   # with a checkpoint: the epochs done before a resume too
-    seconds = time.time() - start + (state['seconds'] if state else 0)
-    test = _test_metrics(model, d)
-    if model.conditional: test['conditional_accuracy'] = _judge(model, d, say, c.limit)
-    record = {'history': hist, 'config': asdict(c), 'test': test, 'epochs': epochs, 'batch_size': batch, 'steps': epochs * steps,
-              'still_improving': still_improving(hist['val_loss'], math.prod(model.image_shape)), 'seconds': round(seconds, 1), 'replicas': history.replicas,
-              'train_images': len(x), 'validation': val_name, 'data': {'name': d.name, 'source': d.source, 'origin': Path(d.origin).name,
-                       'image_shape': list(d.image_shape), 'class_names': list(d.class_names)}}
-    if state: record['resumed_after_epoch'] = state['epoch']
-    return RunRecord(model, _figures(model, hist, d, c.seed), record)
-
-# %% ../nbs/07_cli.ipynb #c27a0003
-@contextlib.contextmanager
-def signals_deferred(signals=(signal.SIGINT, signal.SIGTERM, signal.SIGHUP)):  # the signals that wait
-    "Within the block, `signals` wait: each one that came is delivered as the block ends, so Ctrl-C or `kill` never stops a write half-way."
-    if threading.current_thread() is not threading.main_thread(): yield; return   # only the main thread may set handlers
-    came = []
-    old = {s: signal.signal(s, lambda signum, frame: came.append(signum)) for s in signals}
-    try: yield
-    finally:
-        for s, handler in old.items(): signal.signal(s, signal.SIG_DFL if handler is None else handler)
-        for s in dict.fromkeys(came): signal.raise_signal(s)
-
-class EpochCheckpoint(keras.callbacks.Callback):
-    "Keep the last completed epoch in `folder` (weights with the optimizer's state, epoch, history, settings), replaced whole after each; with `state`, start from it."
-    def __init__(self,
-                 folder,      # where to keep it: the run's --out/checkpoint
-                 config,      # the run's settings (a dict), kept for the check when it is resumed
-                 epochs,      # how many epochs the whole run trains
-                 state=None,  # a kept state (`read_checkpoint`) to go on from; None: start afresh, dropping any old one
-                ):
-        super().__init__()
-        self.folder, self.config, self.epochs, self.state = Path(folder), config, epochs, state
-        self.epoch = state['epoch'] if state else 0             # the epochs done
-        self.history = {k: list(v) for k, v in (state['history'] if state else {}).items()}   # every epoch's numbers, the kept ones first
-        self.seconds = state['seconds'] if state else 0.0       # the training time before this `fit`
-
-    def on_train_begin(self, logs=None):
-        self.start = time.time() - self.seconds
-        if self.state is None: return self.discard()
-        m = self.model
-        m.built = True   # its networks are; Keras marks a model of our own class built only once it has been called
-        if m.optimizer is not None and not m.optimizer.built: m.optimizer.build(m.trainable_variables)
-        m.load_weights(self.state['weights'])   # the weights, and the optimizer's variables: Adam's moments and step count
-        m._initial_epoch = self.epoch           # as keras.callbacks.BackupAndRestore does: `fit` goes on with the next epoch
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = {k: float(v) for k, v in (logs or {}).items()}
-        for k, v in logs.items(): self.history.setdefault(k, []).append(v)
-        if self.model.stop_training or not all(map(math.isfinite, logs.values())): return   # a diverged epoch is not kept
-        self.epoch = epoch + 1
-        self.save()
-
-    def on_train_end(self, logs=None): self.model._initial_epoch = None
-
-    def save(self):
-        "Write the state after `self.epoch` epochs: the weights under a new name, then the state file that names them (the switch), then drop the old weights."
-        f, name = self.folder, f'epoch-{self.epoch}.weights.h5'
-        part = f/f'.epoch-{self.epoch}.part.weights.h5'      # Keras writes weights only to files named *.weights.h5
-        state = {'epoch': self.epoch, 'epochs': self.epochs, 'weights': name, 'seconds': round(time.time() - self.start, 1),
-                 'config': self.config, 'history': self.history}
-        with signals_deferred():                              # Ctrl-C and kill wait until the checkpoint is whole
-            try:
-                f.mkdir(parents=True, exist_ok=True)
-                try: self.model.save_weights(part); os.replace(part, f/name)
-                finally: part.unlink(missing_ok=True)
-                with atomic_path(f/CHECKPOINT_STATE) as t: t.write_text(json.dumps(state, default=str) + '\n', encoding='utf-8')
-            except OSError as e: raise write_error(e, f) from None
-            for old in f.glob('*.weights.h5'):
-                if old.name != name: old.unlink(missing_ok=True)
-
-    def discard(self):
-        "Remove the checkpoint: its state file first, so that a removal cut short never leaves one that looks whole."
-        with signals_deferred():
-            (self.folder/CHECKPOINT_STATE).unlink(missing_ok=True)
-            shutil.rmtree(self.folder, ignore_errors=True)
-
-RESUME_FREE = ('verbose', 'offline')   # settings a resumed run may change: they change nothing it learns
-
-def resume_state(folder,  # the checkpoint folder
-                 config,  # the run that is to go on (a `TrainConfig`)
-                ) -> dict:
-    "The state kept in `folder`, if a run of `config` kept it; else a one-line `ValueError`."
-    state = read_checkpoint(folder)
-    if state is None: raise ValueError(f"{folder} keeps no checkpoint to go on from; start the run afresh")
-    now, then = json.loads(json.dumps(asdict(config), default=str)), state['config']
-    differ = [f"{k}={now[k]!r} (it ran with {then.get(k)!r})" for k in now if k not in RESUME_FREE and now[k] != then.get(k)]
-    if differ: raise ValueError(f"the checkpoint in {folder} is of another run: {', '.join(differ)}; go on with its settings, or start afresh")
-    return state
