@@ -612,7 +612,7 @@ def judge_limit():
     def fake_get(xs, ys, **kw): seen['n'] = len(xs); raise RuntimeError('stop')
     old = C.get_classifier; C.get_classifier = fake_get
     try:
-        from vae_tutorial.data import ImageData, Split
+        from vae_tutorial.imagedata import ImageData, Split
         d = ImageData('mnist', Split(np.zeros((60000, 28, 28, 1), 'float32'), np.zeros(60000, 'int64')), Split(x[:10], y[:10]), None,
                       tuple('0123456789'), 'path', 'mnist.npz')
         try: TR._judge(cvae, d, lambda s: None, limit=500)

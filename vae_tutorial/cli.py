@@ -15,10 +15,10 @@ import numpy as np
 from . import __version__
 from pathlib import Path
 from fastcore.script import call_parse, store_true, anno_parser
-from .data import load_dataset, pick_per_class, check_dataset, atomic_path, DataFileError, write_error, IMAGE_SHAPES
-from .data import COLOR_MODES, check_color_mode, CHECKPOINT, read_checkpoint
-from .plots import save_image_grid
-from .checks import check_digits, check_file, check_request, check_settings, check_network_size
+from .data import load_dataset, pick_per_class, check_dataset, DataFileError, IMAGE_SHAPES, DATASETS, find_data_file
+from .data import COLOR_MODES, check_color_mode, check_image_size, CHECKPOINT, read_checkpoint
+from .files import atomic_path, write_error, write_reason
+from .checks import check_digits, check_file, check_request, check_settings, check_network_size, model_file, saved_class_names, check_class
 
 # %% ../nbs/07_cli.ipynb #eb60f911
 CLI_ERRORS = (ValueError, FileNotFoundError, DataFileError, OSError)  # always reported as one line
@@ -67,9 +67,6 @@ def cli_errors(prog:str):  # the command's name, to start each line with
                 print(f"{prog}: note: {note}", file=sys.stderr)
 
 # %% ../nbs/07_cli.ipynb #d621a09f
-_CANNOT = {errno.EACCES: 'is not writable (permission denied)', errno.EPERM: 'is not writable (permission denied)',
-           errno.EROFS: 'is on a read-only file system', errno.ENOSPC: 'is on a full disk', errno.EDQUOT: 'is over its disk quota'}
-
 def check_writable(folder,         # where files will be made (it, or the nearest folder above it that exists)
                    what='--out',   # the option, for the message
                   ) -> Path:
@@ -78,7 +75,7 @@ def check_writable(folder,         # where files will be made (it, or the neares
     if not q.is_dir(): raise ValueError(f"{what}: {q} is a file, so no folder can be made there")
     try: tempfile.TemporaryFile(dir=q).close()
     except OSError as e:
-        raise ValueError(f"{what}: {q} {_CANNOT.get(e.errno, f'cannot be written ({e.strerror})')}; choose a folder you can write to") from None
+        raise ValueError(f"{what}: {q} is not writable ({write_reason(e)}); choose a folder you can write to") from None
     return q
 
 def check_new_file(out,              # the file asked for
@@ -121,6 +118,7 @@ def vae_tutorial_demo(
             x, what = x[:10 * per_class], f'the first {10 * per_class} test images (this copy has no labels)'
         else:
             x, what = x[pick_per_class(y, per_class, len(d.class_names), seed=seed)], f'{per_class} test images per class, one row per class'
+        from vae_tutorial.plots import save_image_grid   # matplotlib: imported when a picture is drawn, not at every start
         path = save_image_grid(x, out, ncol=per_class)
         print(f"Wrote {path}: {what}.")
 
@@ -279,7 +277,8 @@ def vae_tutorial_train(
     "Train a VAE or CVAE, evaluate it on the test split, and write the model, its history and pictures into the --out folder."
     args = dict(locals())       # the arguments, as given, for history.json
     with cli_errors('vae_tutorial_train'):
-        check_dataset(dataset); check_color_mode(color_mode, dataset)
+        check_dataset(dataset); check_color_mode(color_mode, dataset); check_image_size(image_size, dataset)
+        if data is not None and dataset in DATASETS: find_data_file(dataset, data)   # a wrong --data: one line now, not after TensorFlow starts
         given = {k: v for k, v in dict(epochs=epochs, batch_size=batch_size).items() if v is not None}   # None: chosen for the data's size
         check_settings(latent_dim=latent_dim, **given, limit=limit, learning_rate=learning_rate, beta=beta)
         side = image_size if isinstance(image_size, int) and image_size >= 8 else 32
@@ -327,7 +326,6 @@ def write_image_data(images,           # generated images, (n, H, W, C) in [0, 1
                     ) -> list:
     "Write generated images as data beside the grid: an `.npz` of arrays and/or one PNG per image; return the paths written."
     from PIL import Image
-    from vae_tutorial.data import atomic_path
     x = np.asarray(images, np.float32)
     if not np.isfinite(x).all(): raise ValueError("the model made NaN or infinite pixel values, which cannot be saved as images; retrain it")
     x = np.clip(x, 0, 1)
@@ -366,18 +364,17 @@ def vae_tutorial_generate(
         check_png_out(out, overwrite)
         if npz is not None: check_new_file(npz, overwrite, '--npz', '.npz')
         if png_dir is not None: check_png_dir(png_dir, overwrite)
-        where = Path(model).expanduser()
-        if where.is_dir() and where.suffix != '.keras': where = where/'model.keras'     # a run folder
-        if where.exists(): check_file(where, 'model file', "; pass the model.keras that training wrote")   # a FIFO: never opened
-        from vae_tutorial.models import load_vae                  # imports TensorFlow
+        where = model_file(model)              # a run folder's model.keras; missing, a FIFO, not a .keras archive: one line, never opened
+        names = saved_class_names(where)       # a CVAE's class names (None: a plain VAE), read from the file without Keras
+        asked, flag = (label, '--label') if label is not None else (digit, '--digit')
+        if asked is not None and names is None:
+            raise ValueError(f"{flag} {asked}: this is a plain VAE, which takes no labels; train one with --model cvae to choose the class")
+        cls = None if asked is None else check_class(label, names) if label is not None else int(check_digits(digit, len(names)))
+        from vae_tutorial.models import load_vae                  # imports TensorFlow: every argument is checked by now
         vae = load_vae(where)
         check_request(n, vae.image_shape, '--n', 'write several grids of fewer images (--n 1000 --seed 1, --seed 2, ...)', copies=17)
         h, w, c = vae.image_shape
         print(f"Loaded {where}: {vae.name}, {h}×{w} {'RGB' if c == 3 else 'grey'} images, {vae.latent_dim}-D latent, {vae.likelihood} likelihood.")
-        asked, flag = (label, '--label') if label is not None else (digit, '--digit')
-        if asked is not None and not vae.conditional:
-            raise ValueError(f"{flag} {asked}: this is a plain VAE, which takes no labels; train one with --model cvae to choose the class")
-        cls = None if asked is None else vae.class_index(label) if label is not None else int(check_digits(digit, vae.num_classes))
         if not vae.conditional: labels, images = None, vae.sample(n, seed=seed)
         elif cls is not None: labels, images = np.full(n, cls), vae.generate(cls, n, seed=seed)
         else:                      # random classes, drawn as `CVAE.sample` draws them, so that they can be saved
@@ -385,6 +382,7 @@ def vae_tutorial_generate(
             images = vae.sample(n, seed=seed + 1, y=labels)
         if not np.isfinite(images).all():    # found out before anything is written
             raise ValueError(f"{where}: the model made NaN or infinite pixel values, which cannot be saved as images; retrain it (a lower --learning_rate)")
+        from vae_tutorial.plots import save_image_grid
         path = save_image_grid(images, out, ncol=min(ncol, n))
         what = f"samples from the prior (seed {seed})" if cls is None else f"images of class {vae.class_names[cls]!r} (seed {seed})"
         print(f"Wrote {path}: {n} {what}, {min(ncol, n)} per row.")

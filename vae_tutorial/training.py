@@ -270,8 +270,9 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 from .checks import check_choice, check_latent_dim, check_count, check_positive, check_settings, check_network_size
 from .data import IMAGE_SHAPES
-from .data import load_dataset, check_dataset, pick_per_class, binarize, check_color_mode
-from .data import CHECKPOINT_STATE, read_checkpoint, atomic_path, write_error
+from .data import load_dataset, check_dataset, pick_per_class, binarize, check_color_mode, check_image_size
+from .data import CHECKPOINT_STATE, read_checkpoint
+from .files import atomic_path, write_error
 from .losses import nats_to_bits_per_dim
 from .networks import ARCHS
 from .models import make_vae, make_cvae, make_iwae, PRIORS, VAE_PRIORS, LIKELIHOODS
@@ -315,10 +316,7 @@ class TrainConfig:
         given = {k: v for k, v in dict(epochs=self.epochs, batch_size=self.batch_size).items() if v is not None}   # None: chosen by `schedule_for`
         check_settings(**given, limit=self.limit, learning_rate=self.learning_rate, beta=self.beta)
         check_count(self.cpu_devices, 'cpu_devices', low=0); check_choice(self.precision, PRECISIONS, 'precision')
-        if check_count(self.image_size, 'image_size', low=0) and self.image_size < 8:
-            raise ValueError(f"image_size={self.image_size}; it must be 8 or more (e.g. 32 or 64)")
-        if self.image_size and self.dataset in FIXED_SIZE:
-            raise ValueError(f"--image_size is for a folder of images or the sprites; {self.dataset} images keep their own size")
+        check_image_size(self.image_size, self.dataset)
         if self.model == 'cvae' and self.dataset == 'binarized_mnist':
             raise ValueError("--model cvae needs labels, and binarized_mnist has none for its training images; use --dataset mnist or fashion_mnist")
         if self.model == 'vae' and self.prior == 'learned': raise ValueError("prior='learned' is for --model cvae; a VAE's prior is standard or mixture")
