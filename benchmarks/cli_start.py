@@ -12,12 +12,15 @@ the commit before a change) in the same rounds, so that both see the same load.
 Each error case must exit with status 2 and end with its error line on stderr, each --help with status 0; a case that does not is
 reported as such. It prints one row per case, then the JSON line that ends every report.
 """
-import os, sys, json, time, argparse, statistics, subprocess, tempfile
+import os, sys, json, time, argparse, statistics, subprocess, tempfile, configparser
 from pathlib import Path
 from common import ROOT, commit, header, machine, result_line, utc_now
 
-ENTRY = {'train': ('vae_tutorial.cli', 'train_main'), 'generate': ('vae_tutorial.cli', 'generate_main'),
-         'demo': ('vae_tutorial.cli', 'demo_main'), 'complete': ('vae_tutorial.completion', 'main')}
+def entry_points(root: Path) -> dict:
+    "{'train': ('vae_tutorial.cli', 'train_main'), ...}: the console scripts a checkout's settings.ini names."
+    c = configparser.ConfigParser(); c.read(root/'settings.ini')
+    pairs = (s.split('=') for s in c['DEFAULT']['console_scripts'].split())
+    return {name.removeprefix('vae_tutorial_'): tuple(target.split(':')) for name, target in pairs}
 
 def cases(work: Path) -> list:
     "(name, command, arguments, exit status expected); files named relative to `work`."
@@ -33,7 +36,7 @@ def cases(work: Path) -> list:
 
 def run_once(root: Path, cmd: str, args: list, work: Path) -> tuple:
     "(seconds, exit status, stderr) of one console script in a fresh process importing the package from `root`."
-    module, func = ENTRY[cmd]
+    module, func = entry_points(root)[cmd]
     code = f"import sys; sys.argv[0] = 'vae_tutorial_{cmd}'; from {module} import {func}; sys.exit({func}())"
     env = {**os.environ, 'PYTHONPATH': str(root), 'TF_CPP_MIN_LOG_LEVEL': '3', 'VAE_TUTORIAL_OFFLINE': '1'}
     t = time.perf_counter()
