@@ -43,6 +43,11 @@ def run_once(root: Path, cmd: str, args: list, work: Path) -> tuple:
     p = subprocess.run([sys.executable, '-c', code, *args], cwd=work, env=env, capture_output=True, text=True, timeout=300)
     return time.perf_counter() - t, p.returncode, p.stderr.strip()
 
+def short_commit(root: Path) -> str:
+    "The commit a checkout has checked out (its path would name this machine's folders)."
+    p = subprocess.run(['git', '-C', str(root), 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True)
+    return p.stdout.strip() or 'unknown'
+
 def make_inputs(work: Path):
     "A small CVAE saved as cvae.keras (three named classes), and a 28×28 digit.png."
     from PIL import Image
@@ -59,7 +64,7 @@ def main():
     roots = {'after': ROOT} | ({'before': Path(a.before).resolve()} if a.before else {})
     header('Start of each console script: a bad argument refused, or --help (seconds, median of fresh processes)',
            date=utc_now(), commit=commit(), machine=machine('start'), python=sys.version.split()[0],
-           checkouts=', '.join(f"{k} {v}" for k, v in roots.items()), repeats=a.repeats)
+           checkouts=', '.join(f"{k} {short_commit(v)}" for k, v in roots.items()), repeats=a.repeats)
     work = Path(tempfile.mkdtemp(prefix='cli_start_'))
     make_inputs(work)
     times = {k: {name: [] for name, *_ in cases(work)} for k in roots}

@@ -340,7 +340,7 @@ def result_rows() -> list:
         out.append(("Start of the four commands to a one-line error on a bad path, size, label, flag or input (fresh process)",
                     f"**{span(sec, errs)}**" + (f" (before issue 28: {span(before, errs)})" if before else '')
                     + f"; --help {span(sec, helps)}" + (f" (before: {span(before, helps)})" if before else ''),
-                    f"median of {cs['repeats']}, under load; {run_label(cs['date'], cs['commit'])}"))
+                    f"median of {cs['repeats']} fresh processes; {run_label(cs['date'], cs['commit'])}"))
     c = last_json('cvae_accuracy.txt')
     if c and 'rows' in c:       # a run over latent sizes: the lowest accuracy of `generate`, and of drawing z from the prior
         low = lambda k: min(c['rows'], key=lambda r: r[k])
