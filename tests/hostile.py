@@ -265,6 +265,16 @@ cli_case('generate --npz and --png_dir beside the grid', cli_works(r'images \(4,
          G, '--model', TMP/'run', '--n', '4', '--out', TMP/'d1.png', '--npz', TMP/'d1.npz', '--png_dir', TMP/'d1')
 cli_case('generate --overwrite replaces --out', cli_works(r'Wrote .*taken2\.png'), G, '--model', TMP/'run', '--n', '4', '--out', TMP/'taken2.png', '--overwrite')
 for cmd in (T, G, D): cli_case(f'{cmd} --version', cli_works(r'vae_tutorial \d+\.\d+\.\d+\s*$'), cmd, '--version')
+# issue 28 item 5: a wrong path, size or label is refused before TensorFlow starts: well within 20 s, where its start alone took 5-15
+cli_case('generate --label a class the CVAE lacks: refused before TensorFlow', cli_fails(r"label 'nosuch' is not a class of this model: name one of 0, 1"),
+         G, '--model', TMP/'crun', '--label', 'nosuch', '--out', TMP/'l1.png', timeout=20)
+cli_case('generate --digit for a plain VAE: refused before TensorFlow', cli_fails(r'plain VAE, which takes no labels'), G, '--model', TMP/'run', '--digit', '3', '--out', TMP/'l2.png', timeout=20)
+cli_case('generate --model a file that is not there: refused before TensorFlow', cli_fails(r'no such model file'), G, '--model', TMP/'gone.keras', '--out', TMP/'l3.png', timeout=20)
+cli_case('train --image_size 7: refused before TensorFlow', cli_fails(r'image_size=7; it must be 8 or more'), T, '--image_size', '7', '--out', TMP/'never7', timeout=20)
+cli_case('train --data a file that is not there: refused before TensorFlow', cli_fails(r'does not exist'), T, '--data', TMP/'gone.npz', '--out', TMP/'never8', timeout=20)
+if (BIN/'vae_tutorial_complete').exists() or shutil.which('vae_tutorial_complete'):
+    cli_case('complete a picture that is not there: refused before TensorFlow', cli_fails(r'gone\.png: no such image file'),
+             'vae_tutorial_complete', TMP/'gone.png', '--quadrants', '2', '--out', TMP/'c1.png', timeout=20)
 # issue 27 item 9: run in a forked child as nobody, so after TensorFlow is imported here (nobody may not be able to import it)
 cli_case('train --dataset a folder whose class folder b/ is unreadable: named, before training', cli_fails(r'cannot read its folder b/ \(permission denied\)'),
          T, '--dataset', F_SHUT, '--out', TMP/'home'/'shut_run', '--epochs', '1', '--arch', 'dense', as_nobody=True)
@@ -613,7 +623,7 @@ def judge_limit():
     def fake_get(xs, ys, **kw): seen['n'] = len(xs); raise RuntimeError('stop')
     old = C.get_classifier; C.get_classifier = fake_get
     try:
-        from vae_tutorial.data import ImageData, Split
+        from vae_tutorial.imagedata import ImageData, Split
         d = ImageData('mnist', Split(np.zeros((60000, 28, 28, 1), 'float32'), np.zeros(60000, 'int64')), Split(x[:10], y[:10]), None,
                       tuple('0123456789'), 'path', 'mnist.npz')
         try: TR._judge(cvae, d, lambda s: None, limit=500)

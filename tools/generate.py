@@ -332,6 +332,15 @@ def result_rows() -> list:
                     f"**{rp['hours']:.2f} h** in view ({t['words']:,} words, {t['code_in_view']:,} code lines, {t['show_docs']} signatures; "
                     f"target ≤ 2.5 h); {rp['hours_all_open']:.2f} h with every collapsed cell opened",
                     run_label(rp['date'], rp['commit'])))
+    cs = last_json('cli_start.txt')
+    if cs:      # a fresh process per case: a bad argument refused, or --help
+        sec, before = cs['seconds'], cs.get('before', {})
+        span = lambda d, ks: f"{min(d[k] for k in ks):.2f}–{max(d[k] for k in ks):.2f} s"
+        errs, helps = [k for k in sec if not k.endswith('--help')], [k for k in sec if k.endswith('--help')]
+        out.append(("Start of the four commands to a one-line error on a bad path, size, label, flag or input (fresh process)",
+                    f"**{span(sec, errs)}**" + (f" (before issue 28: {span(before, errs)})" if before else '')
+                    + f"; --help {span(sec, helps)}" + (f" (before: {span(before, helps)})" if before else ''),
+                    f"median of {cs['repeats']} fresh processes; {run_label(cs['date'], cs['commit'])}"))
     c = last_json('cvae_accuracy.txt')
     if c and 'rows' in c:       # a run over latent sizes: the lowest accuracy of `generate`, and of drawing z from the prior
         low = lambda k: min(c['rows'], key=lambda r: r[k])

@@ -12,7 +12,7 @@ from pathlib import Path
 __all__ = ['SETTINGS', 'IMAGE_SHAPE', 'MIN_SIDE', 'MEMORY_ENV', 'ARCHIVE_JSON_BYTES', 'check_choice', 'check_count',
            'check_positive', 'check_latent_dim', 'check_settings', 'check_image_shape', 'check_images', 'check_digits',
            'check_labels', 'check_codes', 'check_model', 'memory_limit', 'check_request', 'network_weights',
-           'check_network_size', 'check_file']
+           'check_network_size', 'check_file', 'model_file', 'saved_class_names', 'check_class']
 
 # %% ../nbs/00_checks.ipynb #3b146230
 def check_choice(value,    # what was given
@@ -294,3 +294,41 @@ def check_file(path,              # the file to read
     if not os.access(p, os.R_OK): raise error(f"{p}: permission denied: this user may not read the {what}{fix}")
     _check_archive(p, what, fix, error)            # a .keras or .npz file is a zip: a few MB may claim to unpack to gigabytes
     return p
+
+# %% ../nbs/00_checks.ipynb #c4ec0002
+def model_file(path,             # a model.keras file, or a run folder that holds one
+               error=ValueError, # the exception class for a path that names no usable model file
+              ) -> Path:
+    "The .keras file `path` names (for a run folder, its model.keras) if it is a readable zip archive; else one line saying what it is instead."
+    import zipfile
+    p = Path(path).expanduser()
+    if p.is_dir() and p.suffix != '.keras': p = p/'model.keras'   # a run folder (a folder named x.keras is refused below)
+    if not p.exists(): raise error(f"{p}: no such model file; train one with `vae_tutorial_train --out DIR` (it writes DIR/model.keras)")
+    if p.suffix != '.keras': raise error(f"{p}: not a .keras model file; pass the model.keras that training wrote")
+    check_file(p, 'model file', "; pass the model.keras that training wrote", error=error)   # a folder, FIFO, unreadable, a zip bomb: never opened
+    if not zipfile.is_zipfile(p): raise error(f"{p}: not a valid .keras archive (truncated or corrupt?); train or copy it again")
+    return p
+
+def saved_class_names(path, # a model.keras file, or a run folder that holds one
+                     ) -> tuple | None:
+    "The class names of the model saved at `path` (a conditional model's), or None for a model without labels; read from its config.json, without Keras."
+    import json, zipfile
+    p = model_file(path)
+    try:
+        with zipfile.ZipFile(p) as z: config = json.loads(z.read('config.json'))['config']
+        if 'num_classes' not in config: return None
+        names = config.get('class_names') or range(int(config['num_classes']))
+    except Exception as e:
+        raise ValueError(f"{p}: its settings (config.json) cannot be read ({type(e).__name__}); train or copy it again") from None
+    return tuple(map(str, names))
+
+def check_class(label,        # a class name, or its index (an int, or a string of digits)
+                class_names,  # the model's class names
+               ) -> int:
+    "The index of the class `label` names, or gives as its index; else one line listing the names."
+    if isinstance(label, str) and label in class_names: return list(class_names).index(label)
+    if isinstance(label, str) and label.strip().isdigit(): label = int(label)
+    if isinstance(label, (int, np.integer)) and not isinstance(label, bool) and 0 <= label < len(class_names): return int(label)
+    shown = ', '.join(class_names[:12]) + (', …' if len(class_names) > 12 else '')
+    raise ValueError(f"label {label!r} is not a class of this model: name one of {shown} or give an index 0-{len(class_names) - 1}")
+

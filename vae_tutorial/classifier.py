@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 from .backend import keras
 from .checks import IMAGE_SHAPE, check_image_shape, check_images, check_labels, check_count, check_model
-from .data import atomic_path, one_hot, load_mnist
+from .files import atomic_path
+from .data import one_hot, load_mnist
 
 # %% auto #0
 __all__ = ['CACHE_ENV', 'build_classifier', 'default_classifier_path', 'get_classifier', 'conditional_accuracy']

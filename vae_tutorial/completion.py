@@ -12,10 +12,9 @@ from .checks import IMAGE_SHAPE, check_image_shape, check_images, check_count, c
 from .losses import Sampling, kl_gaussians, log_normal_pdf, log_mean_exp, bernoulli_log_likelihood
 
 # %% auto #0
-__all__ = ['SHIPPED', 'main', 'quadrant_mask', 'quadrant_subsets', 'training_masks', 'check_mask', 'missing_log_likelihood',
-           'build_completion_nets', 'CompletionNet', 'CompletionCVAE', 'make_completion', 'train_completion',
-           'complete', 'plot_completions', 'completion_nll', 'completion_elbo', 'read_png', 'load_completion',
-           'vae_tutorial_complete']
+__all__ = ['quadrant_mask', 'quadrant_subsets', 'training_masks', 'check_mask', 'missing_log_likelihood', 'build_completion_nets',
+           'CompletionNet', 'CompletionCVAE', 'make_completion', 'train_completion', 'complete', 'plot_completions',
+           'completion_nll', 'completion_elbo', 'read_png', 'load_completion']
 
 # %% ../nbs/04a_completion.ipynb #c000000b
 def quadrant_mask(n_given,                  # how many quadrants are known: 1, 2 or 3, as in Pyro's CVAE example
@@ -353,43 +352,3 @@ def load_completion(path) -> _Completion:
     except Exception as e: raise ValueError(f"{path}: Keras could not load it ({type(e).__name__}); pass a .keras file saved from a CompletionCVAE") from None
     if getattr(model, 'stochastic', None) is None: raise ValueError(f"{path}: holds a {type(model).__name__}, not a completion model (CompletionCVAE)")
     return model
-
-# %% ../nbs/04a_completion.ipynb #c000003a
-from fastcore.script import call_parse, store_true
-from .cli import cli_errors, check_new_file, console_script
-SHIPPED = 'completion_cvae'   # the `pretrained` name the command loads when no --model is given
-
-@call_parse
-def vae_tutorial_complete(
-    image:str,                  # a PNG of one digit, 28×28 grey, white on black like MNIST (--invert for black on white)
-    out:str='completions.png',  # the PNG grid to write: the input (unknown pixels grey), then the completions
-    quadrants:int=None,         # known quadrants as in Pyro: 1 (bottom-left), 2 (left half), 3 (all but bottom-right)
-    mask:str=None,              # or a mask PNG of the same size: white = known pixel, black = to draw
-    model:str=None,             # a CompletionCVAE .keras file (default: the shipped one, once there is one)
-    n:int=8,                    # how many completions
-    seed:int=0,                 # seed of the completions: the same seed gives the same drawings
-    invert:store_true=False,    # the digit is dark on a light background: flip it to MNIST's white on black
-    overwrite:store_true=False, # replace --out if it exists
-):
-    "Complete a partly known digit: draw `n` versions of its unknown pixels with a completion CVAE and write them as a PNG grid."
-    with cli_errors('vae_tutorial_complete'):
-        if (quadrants is None) == (mask is None): raise ValueError("give either --quadrants 1, 2 or 3, or --mask FILE.png (white = known pixel), not both or neither")
-        if n < 1: raise ValueError(f"--n {n}: expected 1 or more")
-        if quadrants is not None and quadrants not in (1, 2, 3):
-            raise ValueError(f"--quadrants {quadrants}: give 1, 2 or 3 known quadrants, or draw your own with --mask FILE.png")
-        check_new_file(out, overwrite)
-        if model is None:
-            from vae_tutorial import pretrained as shipped
-            if SHIPPED not in shipped.RECIPES: raise ValueError("no completion model is shipped yet; pass --model FILE.keras, a CompletionCVAE saved from 04a_completion")
-            net = shipped.pretrained(SHIPPED).model
-        else: net = load_completion(model)
-        x = read_png(image, net.image_shape)
-        if invert: x = 1 - x
-        m = quadrant_mask(quadrants, net.image_shape) if mask is None else read_png(mask, net.image_shape, 'mask') >= 0.5
-        m = check_mask(m, net.image_shape)
-        drawn = complete(net, x, m, n=n, seed=seed)[0]
-        from vae_tutorial.plots import save_image_grid
-        path = save_image_grid(np.concatenate([(x * m + 0.35 * (1 - m))[None], drawn]), out, ncol=min(n + 1, 9), scale=3)
-        print(f"Wrote {path}: the input (unknown pixels grey) and {n} completions (seed {seed}).")
-
-main = console_script(vae_tutorial_complete)

@@ -9,57 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 import numpy as np
+from .imagedata import Split, ImageData, DOWNLOADED_FROM
+from .files import atomic_path
 from .checks import check_images, check_labels, check_count, check_choice, check_positive, check_file, memory_limit, _kind
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'OFFLINE_ENV', 'DATASETS', 'FILE_NAMES', 'FILE_KEYS', 'IMAGE_SHAPES', 'CLASS_NAMES', 'DOWNLOADED_FROM', 'SAMPLE_FILE', 'BINARIZED_URL', 'BINARIZED_MD5', 'MNIST_URL', 'MNIST_SHA256', 'CACHE_DIGEST', 'FASHION_URL', 'FASHION_FILES', 'CIFAR10_URL', 'CIFAR10_MD5', 'CIFAR10_MEMBERS', 'SAMPLE_KEYS', 'IMAGE_EXTENSIONS', 'COLOR_MODES', 'SCAN_PIXELS', 'MAX_PIXELS', 'MAX_IMAGE_BYTES', 'MIN_PER_CLASS', 'Split', 'ImageData', 'DataFileError', 'read_npz', 'check_dataset_name', 'find_data_file', 'FileWriteError', 'write_error', 'atomic_path', 'cache_dir', 'file_md5', 'arrays_digest', 'write_cache', 'read_cache', 'download_file', 'fetch_checked', 'parse_amat', 'downloads_allowed', 'parse_idx', 'fetch_fashion_mnist', 'parse_cifar_binary', 'fetch_cifar10', 'build_sample', 'SampleDataWarning', 'load', 'load_mnist', 'load_fashion_mnist', 'load_binarized_mnist', 'load_cifar10', 'ImageFolderWarning', 'check_dataset_folder', 'split_indices', 'load_folder', 'check_dataset', 'load_dataset', 'binarize', 'one_hot', 'make_dataset', 'pick_per_class', 'CHECKPOINT', 'CHECKPOINT_STATE', 'check_color_mode', 'read_checkpoint']
-
-# %% ../nbs/00_data.ipynb #26a9aec9
-class Split(NamedTuple):
-    "One split of a data set: images `x`, float32 (n, height, width, channels) in [0, 1], and integer labels `y` (or None)."
-    x: np.ndarray
-    y: np.ndarray | None
-
-# %% ../nbs/00_data.ipynb #18ba5f7d
-@dataclass(frozen=True, repr=False)
-class ImageData:
-    "A data set as every loader returns it: named splits, class names, and where the arrays came from."
-    name: str                             # 'mnist', 'fashion_mnist', 'binarized_mnist', 'cifar10', or a folder's name
-    train: Split                          # the training split
-    test: Split                           # the test split
-    valid: Split | None = None            # a validation split, where the data set defines one
-    class_names: tuple = ()               # a readable name per label
-    source: str = ''                      # 'path', 'env', 'keras', 'download', 'sample' or 'folder'
-    origin: str = ''                      # the file, folder or URL the arrays were read from
-    factors: dict | None = None           # data sets with known generative factors: {split: {factor: (n,) array}}
-    note: str = ''                        # how the arrays were made, for `describe()`: size, split ratio, seed
-
-    @property
-    def splits(self):
-        "The splits that exist, by name."
-        return {k: s for k in ('train', 'valid', 'test') if (s := getattr(self, k)) is not None}
-
-    @property
-    def image_shape(self) -> tuple:
-        "(height, width, channels) of every image: what a model for this data must take."
-        return tuple(int(d) for d in self.train.x.shape[1:])
-
-    @property
-    def num_classes(self) -> int:
-        "How many classes the labels index: the number of class names (0 for unlabelled images)."
-        return len(self.class_names)
-
-    def describe(self) -> str:
-        "One line for a log: the data set, where it came from (a file or folder name, never a whole path), its split sizes and how they were made."
-        where = {'path': 'the given path', 'env': '$VAE_TUTORIAL_DATA', 'keras': "Keras's cache or download",
-                 'download': DOWNLOADED_FROM.get(self.name, 'a download'), 'sample': 'the bundled sample'}.get(self.source, self.source)
-        origin = {'folder': f"the folder {Path(self.origin).name}/", 'generated': self.origin}.get(self.source, f"{where} ({Path(self.origin).name})")
-        sizes = ' / '.join(f'{len(s.x):,} {k}' for k, s in self.splits.items())
-        return f"Loaded {self.name} from {origin}: {sizes} images" + (f"; {self.note}." if self.note else ".")
-
-    def __repr__(self):
-        sizes = ', '.join(f'{k}={len(s.x):,}' for k, s in self.splits.items())
-        return f"ImageData('{self.name}', {sizes}; source={self.source!r}, file={Path(self.origin).name!r})"
+__all__ = ['DATA_ENV', 'OFFLINE_ENV', 'DATASETS', 'FILE_NAMES', 'FILE_KEYS', 'IMAGE_SHAPES', 'CLASS_NAMES', 'SAMPLE_FILE', 'BINARIZED_URL', 'BINARIZED_MD5', 'MNIST_URL', 'MNIST_SHA256', 'CACHE_DIGEST', 'FASHION_URL', 'FASHION_FILES', 'CIFAR10_URL', 'CIFAR10_MD5', 'CIFAR10_MEMBERS', 'SAMPLE_KEYS', 'IMAGE_EXTENSIONS', 'COLOR_MODES', 'SCAN_PIXELS', 'MAX_PIXELS', 'MAX_IMAGE_BYTES', 'MIN_PER_CLASS', 'DataFileError', 'read_npz', 'check_dataset_name', 'find_data_file', 'cache_dir', 'file_md5', 'arrays_digest', 'write_cache', 'read_cache', 'download_file', 'fetch_checked', 'parse_amat', 'downloads_allowed', 'parse_idx', 'fetch_fashion_mnist', 'parse_cifar_binary', 'fetch_cifar10', 'build_sample', 'SampleDataWarning', 'load', 'load_mnist', 'load_fashion_mnist', 'load_binarized_mnist', 'load_cifar10', 'ImageFolderWarning', 'check_dataset_folder', 'split_indices', 'load_folder', 'check_dataset', 'load_dataset', 'binarize', 'one_hot', 'make_dataset', 'pick_per_class', 'CHECKPOINT', 'CHECKPOINT_STATE', 'check_color_mode', 'check_image_size', 'read_checkpoint']
 
 # %% ../nbs/00_data.ipynb #e8d446e6
 class DataFileError(ValueError):
@@ -107,8 +62,6 @@ CLASS_NAMES = {'mnist': tuple('0123456789'), 'binarized_mnist': tuple('012345678
                'fashion_mnist': ('T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat',
                                  'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'),
                'cifar10': ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck')}
-DOWNLOADED_FROM = {'binarized_mnist': 'the public .amat files', 'fashion_mnist': 'the published idx files',
-                   'cifar10': 'the binary CIFAR-10 archive'}   # what `describe()` names for source 'download'
 SAMPLE_FILE = Path(str(importlib.resources.files('vae_tutorial')))/'assets'/'mnist_sample.npz'  # the bundled sample
 
 # %% ../nbs/00_data.ipynb #edba76b7
@@ -136,43 +89,6 @@ def find_data_file(name:str,   # one of `DATASETS`
         raise FileNotFoundError(f"{DATA_ENV}={env} is not a folder: point it at the folder holding {fname}, or unset it")
     f = folder/fname
     return (f, 'env') if f.exists() else (None, f"{DATA_ENV}={env} holds no {fname}")
-
-# %% ../nbs/00_data.ipynb #6b9bb661
-class FileWriteError(OSError):
-    "A file could not be written: its message names the file asked for and why (never a temporary file)."
-    def __str__(self): return self.strerror
-
-_WHY = {errno.EACCES: 'permission denied', errno.EPERM: 'permission denied', errno.ENOSPC: 'the disk is full',
-        errno.EDQUOT: 'the disk quota is used up', errno.EROFS: 'the file system is read-only', errno.EISDIR: 'it is a folder',
-        errno.ENOTDIR: 'a part of its path is a file, not a folder'}
-
-def write_error(e:OSError,  # what the operating system raised
-                path,       # the file (or folder) that was being written
-               ) -> FileWriteError:
-    "`e` as a one-line `FileWriteError` naming `path` and the reason in words."
-    why = _WHY.get(e.errno, e.strerror or type(e).__name__)
-    return FileWriteError(e.errno, f"cannot write {path}: {why}" + ('; free some space or write elsewhere' if e.errno in (errno.ENOSPC, errno.EDQUOT)
-                                                                   else '; write somewhere else' if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS) else ''))
-
-@contextlib.contextmanager
-def atomic_path(path):  # the file to (re)place
-    "Yield a temporary path beside `path`; on success it replaces `path` in one step, on error it is deleted (OS errors name `path`)."
-    path = Path(path).expanduser()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.stem}.', suffix=path.suffix or '.tmp')
-    except FileWriteError: raise
-    except OSError as e: raise write_error(e, path) from None
-    os.close(fd)
-    umask = os.umask(0); os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    except BaseException as e:
-        with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
-        if isinstance(e, OSError) and not isinstance(e, FileWriteError) and e.errno in _WHY: raise write_error(e, path) from None
-        raise
 
 # %% ../nbs/00_data.ipynb #b5370b08
 BINARIZED_URL = 'https://www.cs.toronto.edu/~larocheh/public/datasets/binarized_mnist/binarized_mnist_{split}.amat'
@@ -887,6 +803,16 @@ def check_color_mode(color_mode,  # 'auto' (grey when every image is grey), 'rgb
     if color_mode != 'auto' and str(dataset) in (*DATASETS, 'sprites'):
         raise ValueError(f"--color_mode {color_mode} is for a folder of images; {dataset} images keep their own colours: drop --color_mode")
     return color_mode
+
+def check_image_size(image_size,  # 0 (a folder's images, or the sprites, at 32) or a side of 8 pixels or more
+                     dataset,     # what --dataset names: a data set, or a folder of images
+                    ) -> int:
+    "`image_size` if it is 0, or a side of 8 or more for a folder of images or the sprites; else a one-line `ValueError`."
+    if check_count(image_size, 'image_size', low=0) and image_size < 8:
+        raise ValueError(f"image_size={image_size}; it must be 8 or more (e.g. 32 or 64)")
+    if image_size and str(dataset) in DATASETS:
+        raise ValueError(f"--image_size is for a folder of images or the sprites; {dataset} images keep their own size")
+    return int(image_size)
 
 # %% ../nbs/07_cli.ipynb #c27a0002
 import json

@@ -8,11 +8,11 @@ import math, zipfile
 from pathlib import Path
 import numpy as np
 from .backend import keras, ops
-from .checks import IMAGE_SHAPE, check_image_shape, check_choice, check_images, check_codes, check_count, check_positive, check_digits, check_labels, check_model, check_request, check_file
+from .checks import IMAGE_SHAPE, check_image_shape, check_choice, check_images, check_codes, check_count, check_positive, check_digits, check_labels, check_model, check_request, check_file, model_file, check_class
 from .losses import Sampling, kl_to_standard_normal, log_normal_pdf, bernoulli_log_likelihood, gaussian_log_likelihood
 from .losses import continuous_bernoulli_log_likelihood, continuous_bernoulli_mean
 from .networks import build_networks
-from .data import atomic_path
+from .files import atomic_path
 
 # %% auto #0
 __all__ = ['LIKELIHOODS', 'VAE_PRIORS', 'KLWarmup', 'VAE', 'make_vae', 'ModelFileError', 'save_vae', 'load_vae', 'PRIORS', 'TEMPERATURE', 'fit_class_gaussians', 'CVAE', 'make_cvae', 'build_density_vae', 'IWAE', 'make_iwae']
@@ -275,13 +275,7 @@ def save_vae(model,   # the VAE to save
 def load_vae(path,    # a model.keras file, or a run folder that holds one
             ) -> VAE:
     "Load a model saved by `save_vae` (or `vae_tutorial_train`), with one-line errors for bad paths."
-    path = Path(path).expanduser()
-    if path.is_dir() and path.suffix != '.keras': path = path / 'model.keras'   # a run folder (a folder named x.keras is refused below)
-    if not path.exists():
-        raise ModelFileError(f"{path}: no such model file; train one with `vae_tutorial_train --out DIR` (it writes DIR/model.keras)")
-    if path.suffix != '.keras': raise ModelFileError(f"{path}: not a .keras model file; pass the model.keras that training wrote")
-    check_file(path, 'model file', "; pass the model.keras that training wrote", error=ModelFileError)   # a folder, FIFO, unreadable: never opened
-    if not zipfile.is_zipfile(path): raise ModelFileError(f"{path}: not a valid .keras archive (truncated or corrupt?); train or copy it again")
+    path = model_file(path, error=ModelFileError)   # missing, a folder, a FIFO, unreadable, not a zip: one line, never opened
     try: model = keras.saving.load_model(path)
     except Exception as e:
         msg = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
@@ -466,11 +460,7 @@ class CVAE(VAE):
 
     def class_index(self, label) -> int:
         "The index of a class named by one of `class_names`, or given as its index (an int, or a string of digits)."
-        if isinstance(label, str) and label in self.class_names: return self.class_names.index(label)
-        if isinstance(label, str) and label.strip().isdigit(): label = int(label)
-        if isinstance(label, (int, np.integer)) and not isinstance(label, bool) and 0 <= label < self.num_classes: return int(label)
-        shown = ', '.join(self.class_names[:12]) + (', …' if self.num_classes > 12 else '')
-        raise ValueError(f"label {label!r} is not a class of this model: name one of {shown} or give an index 0-{self.num_classes - 1}")
+        return check_class(label, self.class_names)
 
     def generate(self, digit, n=16, seed=None) -> np.ndarray:
         "Draw `n` images of class `digit` (its index or name; or one image per class of an array): z = μ(y) + S(y)·ε, decoded with that label."

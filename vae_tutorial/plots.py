@@ -79,7 +79,7 @@ def save_image_grid(x,        # images, as for `image_grid`
                    ) -> Path:
     "Write images as a PNG grid to `path` atomically (grey as ink on white, colour as RGB), and return the path."
     import matplotlib.image
-    from vae_tutorial.data import atomic_path
+    from vae_tutorial.files import atomic_path
     path = Path(path)
     if path.suffix.lower() != '.png': raise ValueError(f"{path} does not end in .png; name the output file something.png")
     grid = image_grid(x, ncol, scale=scale)

@@ -11,7 +11,9 @@ from pathlib import Path
 import numpy as np
 from .backend import keras, ops
 from .checks import check_count
-from .data import ImageData, Split, SAMPLE_FILE, atomic_path, binarize, load_mnist, load_binarized_mnist, load_folder
+from .imagedata import ImageData, Split
+from .files import atomic_path
+from .data import SAMPLE_FILE, binarize, load_mnist, load_binarized_mnist, load_folder
 from .models import make_vae, make_cvae, build_density_vae
 from .training import train_vae, SampleSnapshots, VALIDATION_SEED, is_binary
 from .classifier import get_classifier, conditional_accuracy

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import NamedTuple
 import numpy as np
 from .checks import check_choice, check_count
-from .data import ImageData, Split
+from .imagedata import ImageData, Split
 from PIL import Image, ImageDraw
 
 # %% auto #0
