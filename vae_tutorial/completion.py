@@ -10,6 +10,8 @@ import numpy as np
 from .backend import keras, ops
 from .checks import IMAGE_SHAPE, check_image_shape, check_images, check_count, check_positive
 from .losses import Sampling, kl_gaussians, log_normal_pdf, log_mean_exp, bernoulli_log_likelihood
+from fastcore.script import call_parse, store_true
+from .cli import cli_errors, check_new_file, console_script
 
 # %% auto #0
 __all__ = ['SHIPPED', 'main', 'quadrant_mask', 'quadrant_subsets', 'training_masks', 'check_mask', 'missing_log_likelihood',
@@ -355,8 +357,6 @@ def load_completion(path) -> _Completion:
     return model
 
 # %% ../nbs/04a_completion.ipynb #c000003a
-from fastcore.script import call_parse, store_true
-from .cli import cli_errors, check_new_file, console_script
 SHIPPED = 'completion_cvae'   # the `pretrained` name the command loads when no --model is given
 
 @call_parse
