@@ -5,7 +5,6 @@
 # %% ../nbs/04a_completion.ipynb #c0000005
 from __future__ import annotations
 import math, time
-from pathlib import Path
 import numpy as np
 from .backend import keras, ops
 from .checks import IMAGE_SHAPE, check_image_shape, check_images, check_count, check_positive

@@ -7,6 +7,10 @@ from __future__ import annotations
 import configparser
 from pathlib import Path
 from urllib.parse import quote
+try:                                    # nbdev and execnb come with the dev install, which builds the docs
+    from nbdev.process import Processor
+    from execnb.nbio import mk_cell
+except ImportError: Processor = object   # the link helpers need neither
 
 # %% auto #0
 __all__ = ['settings', 'tutorial_notebooks', 'notebook_links', 'links_markdown', 'ColabBinderLinks']
@@ -51,11 +55,6 @@ def links_markdown(name: str, cfg: dict) -> str:
     return f'**Run this notebook yourself:** [Open in Colab]({l["colab"]}) · [Launch Binder]({l["binder"]})'
 
 # %% ../nbs/00_docs.ipynb #51d93b99
-try:                                    # nbdev and execnb come with the dev install, which builds the docs
-    from nbdev.process import Processor
-    from execnb.nbio import mk_cell
-except ImportError: Processor = object   # the link helpers above need neither
-
 def _project_root(path) -> Path:
     "The first folder at or above `path` that holds settings.ini (the working folder if none does)."
     for d in [Path(path).resolve(), *Path(path).resolve().parents]:

@@ -10,6 +10,7 @@ import numpy as np
 from .backend import keras, ops, import_tensorflow
 from .checks import check_images, check_count, check_model
 from .losses import log_mean_exp, log_normal_pdf, kl_gaussians, nats_to_bits_per_dim
+from .models import log_weights
 
 # %% auto #0
 __all__ = ['iw_bound_toy', 'iw_chunks', 'iw_log_likelihood', 'NLLReport', 'evaluate_nll', 'fit_local_posteriors', 'elbo_of',
@@ -58,21 +59,22 @@ def _floats_per_image(model) -> int:
     return h * w * (c + (int(model.pixel_net.outputs[0].shape[-1]) if model.autoregressive else 0))
 
 def _log_weights_fn(model):
-    "`model.log_weights` as a TensorFlow graph, once per model: with XLA for dense decoders (3× op by op for the pixel decoder on a 2-core CPU), without for conv ones (XLA: 6× slower)."
-    if keras.backend.backend() != 'tensorflow': return model.log_weights
+    "`log_weights` of `model` as a TensorFlow graph, once per model: with XLA for dense decoders (3× op by op for the pixel decoder on a 2-core CPU), without for conv ones (XLA: 6× slower)."
+    def model_log_weights(x, z, mean, log_var, y=None): return log_weights(model, x, z, mean, log_var, y)
+    if keras.backend.backend() != 'tensorflow': return model_log_weights
     if getattr(model, '_compiled_log_weights', None) is None:   # set past Keras' attribute tracking: a function, not a layer
         conv = any(isinstance(layer, (keras.layers.Conv2D, keras.layers.Conv2DTranspose)) for layer in model.decoder.layers)
-        fn = import_tensorflow().function(model.log_weights, jit_compile=not conv, reduce_retracing=True)
+        fn = import_tensorflow().function(model_log_weights, jit_compile=not conv, reduce_retracing=True)
         object.__setattr__(model, '_compiled_log_weights', fn)
     return model._compiled_log_weights
 
 def _iw_batch(model, xb, yb, k, chunk, rng):
     "L_k and the average log w for one batch of images, over `k` samples drawn `chunk` at a time."
     mean, log_var = model.encoder(model.encoder_inputs(xb, yb))
-    total, mean_log_w, log_weights = None, 0.0, _log_weights_fn(model)
+    total, mean_log_w, weights_of = None, 0.0, _log_weights_fn(model)
     for j in range(0, k, chunk):
         eps = rng.standard_normal((min(chunk, k - j), len(xb), model.latent_dim)).astype(np.float32)
-        log_w = log_weights(xb, mean[None] + ops.exp(0.5 * log_var)[None] * eps, mean, log_var, yb)
+        log_w = weights_of(xb, mean[None] + ops.exp(0.5 * log_var)[None] * eps, mean, log_var, yb)
         lse = ops.logsumexp(log_w, axis=0)
         total = lse if total is None else ops.logaddexp(total, lse)
         mean_log_w = mean_log_w + ops.convert_to_numpy(ops.sum(log_w, axis=0)) / k

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_elbo.ipynb #a2e05a7f
 from __future__ import annotations
-import math
+import io, re, json, math, base64, hashlib
 import numpy as np
 from .backend import keras, ops
 
@@ -185,8 +185,6 @@ def continuous_bernoulli_sample(logits,     # logits ℓ of λ = sigmoid(ℓ), a
     return np.where(eta > 0, 1. - below_half, below_half).astype(dtype)
 
 # %% ../nbs/02_elbo.ipynb #e68d0fa1
-import io, re, json, base64, hashlib
-
 def _elbo_by_quadrature(model, x, mean, log_var, n=4001):
     "ELBO = E_Q[log P(x, z) - log Q(z)] for Q = N(mean, exp(log_var)), by the trapezoid rule on ±12 σ around the mean."
     sd = math.exp(0.5 * log_var)

@@ -4,7 +4,8 @@
 
 # %% ../nbs/06_explorer.ipynb #f3868975
 from __future__ import annotations
-import io, base64
+import io, json, base64, hashlib, html as _html, itertools
+from unittest import mock
 from PIL import Image as PILImage
 import numpy as np
 import ipywidgets as W
@@ -256,9 +257,6 @@ def static_widget_outputs(cell):
         if WIDGET_VIEW in data and 'image/png' in data: del data[WIDGET_VIEW]
 
 # %% ../nbs/06_explorer.ipynb #a23b2516
-import json, hashlib, html as _html, itertools
-from unittest import mock
-
 def _control_values(control, n):
     "The values a control may take on a static page: `n` even steps over a slider's range, or every option."
     if isinstance(control, W.FloatSlider): return [round(float(v), 6) for v in np.linspace(control.min, control.max, n)]
