@@ -115,7 +115,7 @@ def main():
     for r in rows:
         print(f"{r['folder']:<18}{r['images']:>7,}{r['classes']:>8}  {'RGB' if r['colour'] else 'grey':<7}{r['background']:<14}"
               f"{r['epochs']:>7}{r['batch']:>6}{r['steps']:>7,}{r['seconds']:>8}{r['accuracy']:>9.1%}")
-    print(f"(seconds: the whole command, data loading and its own judge included, under nice -n 19 on a shared CPU; {machine('the end')})")
+    print(f"(seconds: the whole command, data loading and its own judge included, on a shared CPU, beside whatever else ran; {machine('the end')})")
     if a.json: Path(a.json).write_text(json.dumps(rows, indent=1) + '\n')
     result_line({'benchmark': 'folder_defaults', 'commit': commit(), 'rows': rows})
 

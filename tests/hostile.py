@@ -294,6 +294,10 @@ cli_case('train --resume with no checkpoint in --out', cli_fails(r'--resume: --o
 cli_case('train --color_mode bogus', cli_fails(r"color_mode='bogus' is not one of 'auto', 'rgb', 'grayscale'"), T, '--color_mode', 'bogus', '--data', DATA)
 cli_case('train --color_mode grayscale on mnist', cli_fails(r'--color_mode grayscale is for a folder of images'), T, '--color_mode', 'grayscale', '--data', DATA)
 cli_case('demo --color_mode bogus', cli_fails(r"color_mode='bogus' is not one of"), D, '--color_mode', 'bogus', '--data', DATA)
+cli_case('demo --per_class 30: the error names the class by name', cli_fails(r"class '0' has \d+ examples; asked for 30 of each"),
+         D, '--per_class', '30', '--data', DATA, '--out', TMP/'per_class30.png')
+cli_case('train --model cvae on data whose test images lack classes 5-9: trains, draws the classes it has', cli_works(r'wrote \S*lacks_classes/\{model\.keras'),
+         T, '--model', 'cvae', '--arch', 'dense', '--epochs', '1', '--limit', '128', '--data', DATA, '--out', TMP/'lacks_classes', timeout=300)
 def ctrl_c_then_resume():
     "SIGINT to vae_tutorial_train once it has kept an epoch: status 130, one line naming what it kept and the command; that command ends the run."
     from vae_tutorial.cli import RUN_FILES

@@ -118,7 +118,7 @@ def vae_tutorial_demo(
         if y is None:
             x, what = x[:10 * per_class], f'the first {10 * per_class} test images (this copy has no labels)'
         else:
-            x, what = x[pick_per_class(y, per_class, len(d.class_names), seed=seed)], f'{per_class} test images per class, one row per class'
+            x, what = x[pick_per_class(y, per_class, len(d.class_names), seed=seed, class_names=d.class_names)], f'{per_class} test images per class, one row per class'
         from vae_tutorial.plots import save_image_grid   # matplotlib: imported when a picture is drawn, not at every start
         path = save_image_grid(x, out, ncol=per_class)
         print(f"Wrote {path}: {what}.")

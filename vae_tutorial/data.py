@@ -783,13 +783,17 @@ def pick_per_class(y,              # integer labels
                    per_class=10,   # how many of each class
                    num_classes=10, # classes 0 .. num_classes-1, in order
                    seed=None,      # None: the first ones; otherwise a seeded random choice
+                   class_names=None, # the classes' names, for the error (None: their indices)
                   ) -> np.ndarray:
     "Indices of `per_class` examples of each class, grouped by class in order 0, 1, 2, ..."
     y = np.asarray(y); rng = None if seed is None else np.random.default_rng(seed)
     out = []
     for c in range(num_classes):
         idx = np.flatnonzero(y == c)
-        if len(idx) < per_class: raise ValueError(f"class {c} has {len(idx)} examples; asked for {per_class}")
+        if len(idx) < per_class:
+            name = c if class_names is None else f"{class_names[c]!r}"
+            fewest = min((y == k).sum() for k in range(num_classes))
+            raise ValueError(f"class {name} has {len(idx)} examples; asked for {per_class} of each" + f" (ask for {fewest} or fewer)" * bool(fewest))
         out.append(idx[:per_class] if rng is None else np.sort(rng.choice(idx, per_class, replace=False)))
     return np.concatenate(out)
 
