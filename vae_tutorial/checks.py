@@ -11,8 +11,8 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['SETTINGS', 'IMAGE_SHAPE', 'MIN_SIDE', 'MEMORY_ENV', 'ARCHIVE_JSON_BYTES', 'check_choice', 'check_count',
            'check_positive', 'check_latent_dim', 'check_settings', 'check_image_shape', 'check_images', 'check_digits',
-           'check_labels', 'check_codes', 'check_model', 'memory_limit', 'check_request', 'network_weights',
-           'check_network_size', 'check_file', 'model_file', 'saved_class_names', 'check_class']
+           'check_labels', 'check_codes', 'check_model', 'memory_limit', 'check_request', 'check_training_memory',
+           'check_file', 'model_file', 'saved_class_names', 'check_class']
 
 # %% ../nbs/00_checks.ipynb #3b146230
 def check_choice(value,    # what was given
@@ -226,34 +226,16 @@ def check_request(n,                # how many images are asked for
     return n
 
 # %% ../nbs/00_checks.ipynb #bc7ff437
-def network_weights(arch,                   # 'conv' or 'dense'
-                    latent_dim,             # size of z
-                    hidden=None,            # the encoder's dense widths (None: the defaults of `build_encoder`)
-                    image_shape=IMAGE_SHAPE,# (H, W, C) of the images
-                    num_classes=0,          # a CVAE's label width
-                   ) -> int:
-    "About how many weights the dense layers of an encoder/decoder pair of `build_networks` hold (biases and convolutions left out)."
-    h, w, c = check_image_shape(image_shape)
-    hidden = tuple(hidden or ((128,) if arch == 'conv' else (512, 256)))
-    if arch == 'conv':                       # as `conv_plan`: the features after the stride-2 blocks
-        blocks = max(1, (min(h, w) // 4).bit_length() - 1); step = 2 ** blocks
-        features = -(-h // step) * -(-w // step) * min(32 * 2 ** (blocks - 1), 256)
-        dec = (features,)
-    else: features, dec = h * w * c, tuple(reversed(hidden)) + (h * w * c,)
-    enc = (features + num_classes, *hidden)
-    return (sum(a * b for a, b in zip(enc, enc[1:])) + hidden[-1] * 2 * latent_dim
-            + (latent_dim + num_classes) * dec[0] + sum(a * b for a, b in zip(dec, dec[1:])))
-
-def check_network_size(arch, latent_dim, hidden=None, image_shape=IMAGE_SHAPE, num_classes=0):
-    "Raise a one-line `ValueError` if training the networks `build_networks` would make needs more than `memory_limit()`."
-    latent_dim = check_latent_dim(latent_dim)
-    if hidden is not None and not all(isinstance(v, (int, np.integer)) and v >= 1 for v in hidden):
-        raise ValueError(f"hidden={hidden!r}; pass layer widths, whole numbers ≥ 1, e.g. (512, 256)")
-    weights = network_weights(arch, latent_dim, hidden, image_shape, num_classes)
+def check_training_memory(weights,  # how many weights the networks hold (`vae_tutorial.networks.network_weights`)
+                          what,     # the settings that make them, for the message
+                          fix,      # the way out, for the message
+                         ) -> int:
+    "Return `weights` if training that many with Adam (16 bytes each: weight, gradient, two moments) fits in `memory_limit()`, else raise a one-line `ValueError`."
     if 16 * weights > (limit := memory_limit()):
-        raise ValueError(f"latent_dim={latent_dim} with {'the default' if hidden is None else 'hidden'} widths {hidden or ''} makes about {weights:,} weights, "
-                         f"{_gb(16 * weights)} to train with Adam, over the limit of {_gb(limit)} (${MEMORY_ENV}): choose a smaller "
-                         f"latent_dim (2-64) or narrower layers")
+        raise ValueError(f"{what} makes about {weights:,} weights, {_gb(16 * weights)} to train with Adam, over the limit of {_gb(limit)} "
+                         f"(${MEMORY_ENV}): {fix}")
+    return weights
+
 
 # %% ../nbs/00_checks.ipynb #608b9cf2
 def _kind(mode) -> str:

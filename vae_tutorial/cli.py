@@ -19,7 +19,7 @@ from fastcore.script import call_parse, store_true, anno_parser
 from .data import load_dataset, pick_per_class, check_dataset, DataFileError, IMAGE_SHAPES, DATASETS, find_data_file
 from .data import COLOR_MODES, check_color_mode, check_image_size, CHECKPOINT, read_checkpoint
 from .files import atomic_path, write_error, write_reason
-from .checks import check_digits, check_file, check_request, check_settings, check_network_size, model_file, saved_class_names, check_class
+from .checks import check_digits, check_file, check_request, check_settings, model_file, saved_class_names, check_class
 
 # %% ../nbs/07_cli.ipynb #eb60f911
 CLI_ERRORS = (ValueError, FileNotFoundError, DataFileError, OSError)  # always reported as one line
@@ -281,9 +281,7 @@ def vae_tutorial_train(
         check_dataset(dataset); check_color_mode(color_mode, dataset); check_image_size(image_size, dataset)
         if data is not None and dataset in DATASETS: find_data_file(dataset, data)   # a wrong --data: one line now, not after TensorFlow starts
         given = {k: v for k, v in dict(epochs=epochs, batch_size=batch_size).items() if v is not None}   # None: chosen for the data's size
-        check_settings(latent_dim=latent_dim, **given, limit=limit, learning_rate=learning_rate, beta=beta)
-        side = image_size if isinstance(image_size, int) and image_size >= 8 else 32
-        check_network_size(arch, latent_dim, image_shape=IMAGE_SHAPES.get(dataset, (side, side, 3)))   # latent_dim=10**9: one line, now
+        check_settings(latent_dim=latent_dim, **given, limit=limit, learning_rate=learning_rate, beta=beta)   # `TrainConfig`'s PLAIN values, checked once, here
         out = check_out_dir(out, overwrite=overwrite or resume)   # holds no run (or may be replaced), writable, with room for the run: found out before training, not after
         kept = out/CHECKPOINT          # the last completed epoch, while it trains; --resume replaces what the stopped command could (checked as it started)
         if resume: args = resumed_args(args, kept, {a: p.default for a, p in inspect.signature(vae_tutorial_train).parameters.items()})
@@ -294,7 +292,7 @@ def vae_tutorial_train(
         from vae_tutorial.runs import TrainConfig, run           # imports TensorFlow
         config = TrainConfig(**{a: v for a, v in args.items() if a not in ('out', 'overwrite', 'resume')}, verbose=1 if sys.stdout.isatty() else 2)
         try:
-            result = run(config.check(), checkpoint=kept, resume=resume)   # a progress bar on a terminal, a line per epoch in a log
+            result = run(config.check(plain_checked=not resume), checkpoint=kept, resume=resume)   # resumed: the kept settings, checked now   # a progress bar on a terminal, a line per epoch in a log
             write_run(result, out, args)   # nothing but the checkpoint is written before this line, and then all of the run or none of it
         except KeyboardInterrupt: raise Interrupted(interrupted_line(args['out'], kept)) from None
         print(_summary(result.record, out))

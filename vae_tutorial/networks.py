@@ -8,13 +8,14 @@ import math
 from typing import NamedTuple
 import numpy as np
 from .backend import keras, ops
-from .checks import IMAGE_SHAPE, check_choice, check_count, check_image_shape, check_latent_dim, check_positive
+from .checks import IMAGE_SHAPE, check_choice, check_count, check_image_shape, check_latent_dim, check_positive, check_training_memory
 
 # %% auto #0
-__all__ = ['ARCHS', 'dense_stack', 'ConvPlan', 'conv_plan', 'build_encoder', 'build_decoder', 'build_networks', 'MaskedConv2D', 'build_pixel_net', 'build_prior_net']
+__all__ = ['ARCHS', 'DEFAULT_HIDDEN', 'dense_stack', 'ConvPlan', 'conv_plan', 'check_hidden', 'network_weights', 'check_network_size', 'build_encoder', 'build_decoder', 'build_networks', 'MaskedConv2D', 'build_pixel_net', 'build_prior_net']
 
 # %% ../nbs/00_networks.ipynb #b12fff30
 ARCHS = ('conv', 'dense')   # the encoder/decoder families the builders know
+DEFAULT_HIDDEN = {'conv': (128,), 'dense': (512, 256)}   # the encoder's dense widths when none are given (the dense decoder mirrors them)
 
 def dense_stack(h,                  # a Keras tensor
                 widths,             # the widths of the Dense layers, in order
@@ -42,11 +43,60 @@ def conv_plan(image_shape=IMAGE_SHAPE,  # (H, W, C) of the images
              ) -> ConvPlan:
     "Blocks max(1, ⌊log2(min(H, W)/4)⌋) of 32, 64, … filters (at most 256), and the padding that makes H, W divisible by 2**blocks."
     h, w, _ = check_image_shape(image_shape)
+    return _conv_plan(h, w)
+
+def _conv_plan(h, w) -> ConvPlan:
+    "`conv_plan` of a checked height and width."
     blocks = max(1, (min(h, w) // 4).bit_length() - 1)          # ⌊log2(min/4)⌋ in integers
     step = 2 ** blocks
     padded = tuple(-(-s // step) * step for s in (h, w))
     margins = tuple(((p - s) // 2, p - s - (p - s) // 2) for p, s in zip(padded, (h, w)))
     return ConvPlan(blocks, tuple(min(32 * 2 ** i, 256) for i in range(blocks)), padded, margins, tuple(p // step for p in padded))
+
+# %% ../nbs/00_networks.ipynb #b28e0002
+def check_hidden(hidden,  # the encoder's dense widths, or None for `DEFAULT_HIDDEN`
+                ) -> tuple | None:
+    "`hidden` as a tuple of whole widths ≥ 1 (None stays None: the defaults), or a one-line `ValueError`."
+    if hidden is None: return None
+    try: widths = tuple(hidden)
+    except TypeError: widths = (hidden,)
+    if not all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) and v >= 1 for v in widths):
+        raise ValueError(f"hidden={hidden!r}; pass layer widths, whole numbers ≥ 1, e.g. (512, 256)")
+    return tuple(int(v) for v in widths)
+
+def _weights(arch, latent_dim, hidden, image_shape, num_classes) -> int:
+    "`network_weights` of checked values."
+    h, w, c = image_shape
+    hidden = tuple(hidden or DEFAULT_HIDDEN[arch])
+    if arch == 'conv':                       # the features after the stride-2 blocks, as the builders lay them out
+        plan = _conv_plan(h, w)
+        features = math.prod(plan.base) * plan.filters[-1]; dec = (features,)
+    else: features, dec = h * w * c, tuple(reversed(hidden)) + (h * w * c,)
+    enc = (features + num_classes, *hidden)
+    return (sum(a * b for a, b in zip(enc, enc[1:])) + hidden[-1] * 2 * latent_dim
+            + (latent_dim + num_classes) * dec[0] + sum(a * b for a, b in zip(dec, dec[1:])))
+
+def network_weights(arch,                    # 'conv' or 'dense'
+                    latent_dim,              # size of z
+                    hidden=None,             # the encoder's dense widths (None: `DEFAULT_HIDDEN`)
+                    image_shape=IMAGE_SHAPE, # (H, W, C) of the images
+                    num_classes=0,           # a CVAE's label width
+                   ) -> int:
+    "About how many weights the dense layers of an encoder/decoder pair of `build_networks` hold (biases and convolutions left out)."
+    return _weights(check_choice(arch, ARCHS, 'arch'), check_latent_dim(latent_dim), check_hidden(hidden), check_image_shape(image_shape),
+                    check_count(num_classes, 'num_classes', low=0))
+
+def _check_size(arch, latent_dim, hidden, image_shape, num_classes):
+    "`check_network_size` of checked values."
+    check_training_memory(_weights(arch, latent_dim, hidden, image_shape, num_classes),
+                          f"latent_dim={latent_dim} with {'the default' if hidden is None else 'hidden'} widths {hidden or ''}",
+                          "choose a smaller latent_dim (2-64) or narrower layers")
+
+def check_network_size(arch, latent_dim, hidden=None, image_shape=IMAGE_SHAPE, num_classes=0):
+    "Raise a one-line `ValueError` if training the networks `build_networks` would make needs more than `memory_limit()`."
+    _check_size(check_choice(arch, ARCHS, 'arch'), check_latent_dim(latent_dim), check_hidden(hidden), check_image_shape(image_shape),
+                check_count(num_classes, 'num_classes', low=0))
+
 
 # %% ../nbs/03_vae.ipynb #4f81a82c
 def build_encoder(arch='conv',      # 'conv' or 'dense'
@@ -58,16 +108,20 @@ def build_encoder(arch='conv',      # 'conv' or 'dense'
                   image_shape=IMAGE_SHAPE,  # (H, W, C) of the images; conv: zero-padded to a multiple of 2**blocks (`conv_plan`)
                  ) -> keras.Model:
     "A functional encoder: image (H, W, C) (and any `extra_inputs`) → [mean, log_var] of a diagonal Gaussian Q(z|X)."
-    arch, latent_dim = check_choice(arch, ARCHS, 'arch'), check_latent_dim(latent_dim)
-    image = keras.Input(check_image_shape(image_shape), name='image')
+    return _encoder(check_choice(arch, ARCHS, 'arch'), check_latent_dim(latent_dim), check_hidden(hidden), extra_inputs,
+                    check_image_shape(image_shape), activation, dropout, name)
+
+def _encoder(arch, latent_dim, hidden, extra_inputs, image_shape, activation='relu', dropout=0.0, name='encoder'):
+    "`build_encoder` of checked values (`build_networks` checks them once for both networks)."
+    image = keras.Input(image_shape, name='image')
     h = image
     if arch == 'conv':
-        plan = conv_plan(image_shape)
+        plan = _conv_plan(*image_shape[:2])
         if any(map(any, plan.margins)): h = keras.layers.ZeroPadding2D(plan.margins)(h)
         for filters in plan.filters: h = keras.layers.Conv2D(filters, 3, strides=2, padding='same', activation='relu')(h)
     h = keras.layers.Flatten()(h)
     if extra_inputs: h = keras.layers.Concatenate()([h, *extra_inputs])
-    h = dense_stack(h, hidden or ((128,) if arch == 'conv' else (512, 256)), activation, dropout)
+    h = dense_stack(h, hidden or DEFAULT_HIDDEN[arch], activation, dropout)
     mean = keras.layers.Dense(latent_dim, name='mean')(h)
     log_var = keras.layers.Dense(latent_dim, name='log_var')(h)
     return keras.Model([image, *extra_inputs] if extra_inputs else image, [mean, log_var], name=name)
@@ -82,14 +136,17 @@ def build_decoder(arch='conv',      # 'conv' or 'dense'
                   features=4,       # a pixel decoder's features per pixel decoded from z
                  ) -> keras.Model:
     "A functional decoder: z (and any `extra_inputs`) → logits of shape (H, W, C), one per pixel and channel; with `context`, [z, …, context] → the logits of p(x_i | x_<i, z)."
-    arch, latent_dim = check_choice(arch, ARCHS, 'arch'), check_latent_dim(latent_dim)
-    image_shape = check_image_shape(image_shape)
+    return _decoder(check_choice(arch, ARCHS, 'arch'), check_latent_dim(latent_dim), check_hidden(hidden), extra_inputs,
+                    check_image_shape(image_shape), activation, dropout, name, context, features)
+
+def _decoder(arch, latent_dim, hidden, extra_inputs, image_shape, activation='relu', dropout=0.0, name='decoder', context=0, features=4):
+    "`build_decoder` of checked values."
     out_shape, out_name = ((*image_shape[:2], int(features)), 'z_features') if context else (image_shape, 'logits')
     z = keras.Input((latent_dim,), name='z')
     h = keras.layers.Concatenate()([z, *extra_inputs]) if extra_inputs else z
-    h = dense_stack(h, hidden or (() if arch == 'conv' else (256, 512)), activation, dropout)
+    h = dense_stack(h, hidden or (() if arch == 'conv' else DEFAULT_HIDDEN[arch][::-1]), activation, dropout)
     if arch == 'conv':
-        plan = conv_plan(image_shape)
+        plan = _conv_plan(*image_shape[:2])
         h = keras.layers.Dense(math.prod(plan.base) * plan.filters[-1], activation='relu')(h)
         h = keras.layers.Reshape((*plan.base, plan.filters[-1]))(h)
         for filters in reversed(plan.filters):
@@ -115,13 +172,15 @@ def build_networks(arch='conv',       # 'conv' or 'dense'
                    **dense,           # `activation` and `dropout` of the dense layers, as for `build_encoder`
                   ) -> tuple:
     "An (encoder, decoder) pair of `build_encoder`/`build_decoder` for one architecture and image shape; with `pixel`, (encoder, decoder, pixel_net)."
-    from vae_tutorial.checks import check_network_size; check_network_size(arch, latent_dim, hidden, image_shape, num_classes)  # too big: one line
+    arch, latent_dim, hidden = check_choice(arch, ARCHS, 'arch'), check_latent_dim(latent_dim), check_hidden(hidden)
+    image_shape, num_classes = check_image_shape(image_shape), check_count(num_classes, 'num_classes', low=0)
+    _check_size(arch, latent_dim, hidden, image_shape, num_classes)   # too big (latent_dim=10**9): one line, before any layer is made
     label = lambda: (keras.Input((num_classes,), name='label'),) if num_classes else ()
     dec_hidden = tuple(reversed(hidden)) if hidden and arch == 'dense' else None
     pixel_net = build_pixel_net(image_shape, layers=pixel_layers) if pixel else None
     context = 0 if pixel_net is None else int(pixel_net.outputs[0].shape[-1])
-    encoder = build_encoder(arch, latent_dim, hidden, label(), **dense, image_shape=image_shape)
-    decoder = build_decoder(arch, latent_dim, dec_hidden, label(), **dense, image_shape=image_shape, context=context)
+    encoder = _encoder(arch, latent_dim, hidden, label(), image_shape, **dense)          # checked above: built without checking again
+    decoder = _decoder(arch, latent_dim, dec_hidden, label(), image_shape, **dense, context=context)
     return (encoder, decoder) if pixel_net is None else (encoder, decoder, pixel_net)
 
 # %% ../nbs/03_vae.ipynb #a9c10002

@@ -245,6 +245,13 @@ def train_vae(model,                 # a VAE (or CVAE) to train
     epochs, batch_size, learning_rate = check_settings(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate)
     _check_labels_given(model, y, y_val, x_val)
     if binarize_data is None: binarize_data = model.likelihood == 'bernoulli' and not is_binary(x)
+    return _fit(model, x, x_val, epochs, batch_size, learning_rate, bool(binarize_data), seed, callbacks, verbose, jit_compile, y, y_val,
+                distribute, precision, steps_per_execution, distributed_steps_per_execution, binarize_in_step, float32_layers, guard)
+
+def _fit(model, x, x_val, epochs, batch_size, learning_rate, binarize_data, seed=0, callbacks=(), verbose='auto', jit_compile='auto',
+         y=None, y_val=None, distribute=False, precision='float32', steps_per_execution=STEPS_PER_EXECUTION,
+         distributed_steps_per_execution=SPE_DISTRIBUTED, binarize_in_step=BINARIZE_IN_STEP, float32_layers=FLOAT32_LAYERS, guard=StopOnNaN):
+    "`train_vae` of checked values, `binarize_data` decided (`run` passes its resolved run's)."
     replicas, trainee = _trainee(model, distribute, precision, batch_size, learning_rate, jit_compile, verbose, steps_per_execution,
                                  steps_per_epoch=-(-len(x) // batch_size), distributed_steps_per_execution=distributed_steps_per_execution,
                                  float32_layers=float32_layers)
