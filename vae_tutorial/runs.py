@@ -15,7 +15,7 @@ from pathlib import Path
 from .backend import keras
 from .training import train_vae, TrainingDiverged, is_binary, VALIDATION_SEED, PRECISIONS
 from .checks import check_choice, check_latent_dim, check_count, check_positive, check_settings, check_network_size
-from .data import IMAGE_SHAPES
+from .data import IMAGE_SHAPES, dataset_info
 from .data import load_dataset, check_dataset, pick_per_class, binarize, check_color_mode, check_image_size
 from .data import CHECKPOINT_STATE, read_checkpoint
 from .files import atomic_path, write_error
@@ -80,7 +80,7 @@ class TrainConfig:
 def likelihood_for(likelihood, d) -> str:
     "`likelihood`, with 'auto' resolved: Bernoulli for mostly pure-valued pictures (the MNIST family, drawings), else the continuous Bernoulli."
     if likelihood != 'auto': return likelihood
-    if d.name in ('mnist', 'fashion_mnist', 'binarized_mnist'): return 'bernoulli'
+    if d.source != 'folder' and (info := dataset_info(d.name)): return info.likelihood   # a named data set: its registered hint
     x = d.train.x[:2000]
     return 'continuous_bernoulli' if np.mean((x > 0) & (x < 1)) > 0.5 else 'bernoulli'   # photographs: grey levels nearly everywhere
 
@@ -139,7 +139,7 @@ def still_improving(val_loss,  # the validation loss after each epoch
 def _test_metrics(model, d) -> dict:
     "The test ELBO and its parts (nats per image, and bits per dimension), on one fixed binarization of grey test images for a Bernoulli model."
     x_test, y_test = d.test
-    binarized = model.likelihood == 'bernoulli' and not is_binary(x_test)
+    binarized = model.pixel_likelihood.binary and not is_binary(x_test)
     x_eval = binarize(x_test, seed=VALIDATION_SEED) if binarized else x_test
     inputs = (x_eval, model.labels_for(y_test, len(x_test))) if model.conditional else x_eval
     ev = model.evaluate(inputs, batch_size=1000, return_dict=True, verbose=0)
@@ -202,7 +202,7 @@ def run(config:TrainConfig,  # what to train, on what
     keep = None if checkpoint is None else EpochCheckpoint(checkpoint, asdict(c), epochs, state)
     if state: say(f"Going on after epoch {state['epoch']} of {epochs}, kept in {checkpoint}.")
     kind = f"{c.arch} CVAE ({c.prior} prior, {len(d.class_names)} classes, " if model.conditional else f"{c.arch} VAE ("
-    binary = model.likelihood == 'bernoulli' and not is_binary(x)
+    binary = model.pixel_likelihood.binary and not is_binary(x)
     steps = math.ceil(len(x) / batch)
     auto = [f for f, v in (('epochs', c.epochs), ('batch size', c.batch_size)) if not v]
     chosen = f" ({' and '.join(auto)} chosen for {len(x):,} images{f': at least {MIN_STEPS:,} steps' * (not c.epochs)})" if auto else ''

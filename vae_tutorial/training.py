@@ -244,7 +244,7 @@ def train_vae(model,                 # a VAE (or CVAE) to train
     x, x_val = check(x, 'training images'), None if x_val is None else check(x_val, 'validation images')
     epochs, batch_size, learning_rate = check_settings(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate)
     _check_labels_given(model, y, y_val, x_val)
-    if binarize_data is None: binarize_data = model.likelihood == 'bernoulli' and not is_binary(x)
+    if binarize_data is None: binarize_data = model.pixel_likelihood.binary and not is_binary(x)
     replicas, trainee = _trainee(model, distribute, precision, batch_size, learning_rate, jit_compile, verbose, steps_per_execution,
                                  steps_per_epoch=-(-len(x) // batch_size), distributed_steps_per_execution=distributed_steps_per_execution,
                                  float32_layers=float32_layers)
