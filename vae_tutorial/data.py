@@ -8,12 +8,12 @@ import os, re, json, stat, warnings, hashlib, importlib.resources
 from pathlib import Path
 from typing import NamedTuple
 import numpy as np
-from .imagedata import Split, ImageData
+from .imagedata import Split, ImageData, DataSetInfo, REGISTRY, register, registered, dataset_info
 from .files import atomic_path
 from .checks import check_images, check_labels, check_count, check_choice, check_positive, check_file, memory_limit, _kind
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'OFFLINE_ENV', 'DATASETS', 'FILE_NAMES', 'FILE_KEYS', 'IMAGE_SHAPES', 'CLASS_NAMES', 'SAMPLE_FILE', 'BINARIZED_URL', 'BINARIZED_MD5', 'MNIST_URL', 'MNIST_SHA256', 'CACHE_DIGEST', 'FASHION_URL', 'FASHION_FILES', 'CIFAR10_URL', 'CIFAR10_MD5', 'CIFAR10_MEMBERS', 'SAMPLE_KEYS', 'IMAGE_EXTENSIONS', 'COLOR_MODES', 'SCAN_PIXELS', 'MAX_PIXELS', 'MAX_IMAGE_BYTES', 'MIN_PER_CLASS', 'DataFileError', 'read_npz', 'check_dataset_name', 'find_data_file', 'cache_dir', 'file_md5', 'arrays_digest', 'write_cache', 'read_cache', 'download_file', 'fetch_checked', 'parse_amat', 'downloads_allowed', 'parse_idx', 'fetch_fashion_mnist', 'parse_cifar_binary', 'fetch_cifar10', 'build_sample', 'SampleDataWarning', 'load', 'load_mnist', 'load_fashion_mnist', 'load_binarized_mnist', 'load_cifar10', 'ImageFolderWarning', 'check_dataset_folder', 'split_indices', 'load_folder', 'check_dataset', 'load_dataset', 'binarize', 'one_hot', 'make_dataset', 'pick_per_class', 'CHECKPOINT', 'CHECKPOINT_STATE', 'check_color_mode', 'check_image_size', 'read_checkpoint']
+__all__ = ['DATA_ENV', 'OFFLINE_ENV', 'DATASETS', 'IMAGE_SHAPES', 'SAMPLE_FILE', 'BINARIZED_URL', 'BINARIZED_MD5', 'MNIST_URL', 'MNIST_SHA256', 'CACHE_DIGEST', 'FASHION_URL', 'FASHION_FILES', 'CIFAR10_URL', 'CIFAR10_MD5', 'CIFAR10_MEMBERS', 'SAMPLE_KEYS', 'IMAGE_EXTENSIONS', 'COLOR_MODES', 'SCAN_PIXELS', 'MAX_PIXELS', 'MAX_IMAGE_BYTES', 'MIN_PER_CLASS', 'DataFileError', 'read_npz', 'check_dataset_name', 'find_data_file', 'cache_dir', 'file_md5', 'arrays_digest', 'write_cache', 'read_cache', 'download_file', 'fetch_checked', 'parse_amat', 'downloads_allowed', 'parse_idx', 'fetch_fashion_mnist', 'parse_cifar_binary', 'fetch_cifar10', 'build_sample', 'SampleDataWarning', 'load', 'load_mnist', 'load_fashion_mnist', 'load_binarized_mnist', 'load_cifar10', 'ImageFolderWarning', 'check_dataset_folder', 'split_indices', 'load_folder', 'check_dataset', 'load_dataset', 'binarize', 'one_hot', 'make_dataset', 'pick_per_class', 'CHECKPOINT', 'CHECKPOINT_STATE', 'check_color_mode', 'check_image_size', 'read_checkpoint']
 
 # %% ../nbs/00_data.ipynb #e8d446e6
 class DataFileError(ValueError):
@@ -49,18 +49,18 @@ def _checked(check, *args, **kwargs):
 # %% ../nbs/00_data.ipynb #b5062b98
 DATA_ENV = 'VAE_TUTORIAL_DATA'       # names a folder holding the .npz files
 OFFLINE_ENV = 'VAE_TUTORIAL_OFFLINE' # set to 1 to never try a download
-DATASETS = ('mnist', 'fashion_mnist', 'binarized_mnist', 'cifar10')
-FILE_NAMES = {'mnist': 'mnist.npz', 'fashion_mnist': 'fashion_mnist.npz', 'binarized_mnist': 'binarized_mnist.npz',
-              'cifar10': 'cifar10.npz'}
-FILE_KEYS = {'mnist': ('x_train', 'y_train', 'x_test', 'y_test'),
-             'fashion_mnist': ('x_train', 'y_train', 'x_test', 'y_test'),
-             'binarized_mnist': ('train', 'valid', 'test'),
-             'cifar10': ('x_train', 'y_train', 'x_test', 'y_test')}
-IMAGE_SHAPES = {'mnist': (28, 28, 1), 'fashion_mnist': (28, 28, 1), 'binarized_mnist': (28, 28, 1), 'cifar10': (32, 32, 3)}
-CLASS_NAMES = {'mnist': tuple('0123456789'), 'binarized_mnist': tuple('0123456789'),
-               'fashion_mnist': ('T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat',
-                                 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'),
-               'cifar10': ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck')}
+_DIGITS = tuple('0123456789')
+_MNIST_KEYS = ('x_train', 'y_train', 'x_test', 'y_test')   # the Keras layout of mnist.npz, fashion_mnist.npz and cifar10.npz
+for _info in (
+    DataSetInfo('mnist', (28, 28, 1), _DIGITS, 'bernoulli', 'MNIST', 'mnist.npz', _MNIST_KEYS, sample=True),
+    DataSetInfo('fashion_mnist', (28, 28, 1), ('T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'),
+                'bernoulli', 'Fashion-MNIST', 'fashion_mnist.npz', _MNIST_KEYS, 'the published idx files'),
+    DataSetInfo('binarized_mnist', (28, 28, 1), _DIGITS, 'bernoulli', 'binarized MNIST', 'binarized_mnist.npz', ('train', 'valid', 'test'),
+                'the public .amat files', sample=True),
+    DataSetInfo('cifar10', (32, 32, 3), ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'),
+                'continuous_bernoulli', 'CIFAR-10', 'cifar10.npz', _MNIST_KEYS, 'the binary CIFAR-10 archive')): register(_info)
+DATASETS = tuple(n for n, i in REGISTRY.items() if i.file_name)              # the names read from .npz files (a view of `REGISTRY`)
+IMAGE_SHAPES = {n: REGISTRY[n].image_shape for n in DATASETS}               # their image shapes (a view of `REGISTRY`)
 SAMPLE_FILE = Path(str(importlib.resources.files('vae_tutorial')))/'assets'/'mnist_sample.npz'  # the bundled sample
 
 # %% ../nbs/00_data.ipynb #edba76b7
@@ -74,7 +74,7 @@ def find_data_file(name:str,   # one of `DATASETS`
                    path=None,  # an explicit .npz file or a folder holding it
                   ):
     "Return `(file, source)` from `path` or `$VAE_TUTORIAL_DATA`, or `(None, reason)` when neither has it."
-    fname = FILE_NAMES[check_dataset_name(name)]
+    fname = REGISTRY[check_dataset_name(name)].file_name
     if path is not None:
         p = Path(path).expanduser()
         f = p/fname if p.is_dir() else p
@@ -192,12 +192,12 @@ def _download_binarized(timeout):
                 raise DataFileError(f"{amat.name} holds other pixels than the published binarized MNIST (MD5 {got}, not "
                                     f"{BINARIZED_MD5[split]}), so it was deleted; try the download again later")
         write_cache(cache, arrays)
-    return read_cache(cache, FILE_KEYS['binarized_mnist'], optional=('test_labels',)), 'download', str(cache)
+    return read_cache(cache, REGISTRY['binarized_mnist'].file_keys, optional=('test_labels',)), 'download', str(cache)
 
 def _download_mnist(timeout):
     "MNIST: the file Keras fetches, in Keras's cache folder (so either can reuse the other's copy), checked by Keras's SHA-256."
-    f = fetch_checked(MNIST_URL, cache_dir()/FILE_NAMES['mnist'], MNIST_SHA256, timeout)
-    return read_npz(f, FILE_KEYS['mnist']), 'keras', str(f)
+    f = fetch_checked(MNIST_URL, cache_dir()/REGISTRY['mnist'].file_name, MNIST_SHA256, timeout)
+    return read_npz(f, REGISTRY['mnist'].file_keys), 'keras', str(f)
 
 def downloads_allowed(download=None) -> bool:
     "Whether to try the internet: `download` if given, else unless `$VAE_TUTORIAL_OFFLINE` is 1/true/yes."
@@ -233,7 +233,7 @@ def fetch_fashion_mnist(base_url=FASHION_URL,  # the folder URL the four .gz fil
                        ) -> Path:
     "Fashion-MNIST's four idx files, each checked by its MD5, parsed once and cached as `fashion_mnist.npz`; returns that file."
     folder = cache_dir()/'fashion-mnist'       # Keras's own folder for these files
-    cache = folder/FILE_NAMES['fashion_mnist']
+    cache = folder/REGISTRY['fashion_mnist'].file_name
     if cache.is_file(): return cache
     a = {k: parse_idx(fetch_checked(base_url.rstrip('/') + '/' + name, folder/name, md5, timeout)) for k, (name, md5) in files.items()}
     for s in ('train', 'test'):
@@ -281,7 +281,7 @@ def fetch_cifar10(url=CIFAR10_URL,   # where the binary archive is published
                  ) -> Path:
     "CIFAR-10's binary archive, checked by its MD5, parsed once (no pickles) and cached as `cifar10.npz`; returns that file."
     folder = cache_dir()/'cifar10'
-    cache = folder/FILE_NAMES['cifar10']
+    cache = folder/REGISTRY['cifar10'].file_name
     if cache.is_file(): return cache
     archive = fetch_checked(url, folder/'cifar-10-binary.tar.gz', md5, timeout)
     arrays = parse_cifar_binary(archive)
@@ -298,7 +298,7 @@ def build_sample(mnist_file,      # the full mnist.npz (Keras layout)
                  per_class=100,   # test digits kept per class, from each set
                 ) -> Path:
     "Write the package's sample: the first `per_class` test digits of each class from MNIST and binarized MNIST."
-    m = read_npz(mnist_file, FILE_KEYS['mnist'])
+    m = read_npz(mnist_file, REGISTRY['mnist'].file_keys)
     b = read_npz(binarized_file, ('test', 'test_labels'))
     def first(y): return np.concatenate([np.flatnonzero(y == c)[:per_class] for c in range(10)])
     i, j = first(m['y_test']), first(b['test_labels'])
@@ -338,7 +338,7 @@ class SampleDataWarning(UserWarning):
 def _assemble(name, a, source, origin) -> ImageData:
     "Check raw arrays in a file's layout and wrap them in an `ImageData`."
     where = f'{origin}: '
-    shape = IMAGE_SHAPES[name]
+    info = REGISTRY[name]; shape = info.image_shape
     def images(k):
         x = _checked(check_images, a[k], where + k, bytes_ok=True)
         if x.shape[1:] != shape: raise DataFileError(f"{where}{k} have shape {x.shape}; expected (n, {', '.join(map(str, shape))})")
@@ -351,10 +351,10 @@ def _assemble(name, a, source, origin) -> ImageData:
                 raise DataFileError(f"{where}{k} holds grey levels, not 0/1 bits; use load_mnist for grey images")
         y_test = labels('test_labels', len(splits['test'])) if a.get('test_labels') is not None else None
         return ImageData(name, Split(splits['train'], None), Split(splits['test'], y_test),
-                         Split(splits['valid'], None), CLASS_NAMES[name], source, origin)
+                         Split(splits['valid'], None), info.class_names, source, origin)
     xtr, xte = images('x_train'), images('x_test')     # Keras's CIFAR-10 labels are (n, 1): check_labels flattens them
     train, test = Split(xtr, labels('y_train', len(xtr))), Split(xte, labels('y_test', len(xte)))
-    return ImageData(name, train, test, None, CLASS_NAMES[name], source, origin)
+    return ImageData(name, train, test, None, info.class_names, source, origin)
 
 # %% ../nbs/00_data.ipynb #2fcdff55
 def _download(name, timeout):
@@ -362,7 +362,7 @@ def _download(name, timeout):
     if name == 'binarized_mnist': return _download_binarized(timeout)
     if name == 'mnist': return _download_mnist(timeout)
     f = fetch_fashion_mnist(timeout=timeout) if name == 'fashion_mnist' else fetch_cifar10(timeout=timeout)
-    return read_cache(f, FILE_KEYS[name]), 'download', str(f)
+    return read_cache(f, REGISTRY[name].file_keys), 'download', str(f)
 
 def load(name:str,          # one of `DATASETS`: 'mnist', 'fashion_mnist', 'binarized_mnist' or 'cifar10'
          path=None,         # an explicit .npz file, or a folder holding the standard file name
@@ -373,17 +373,16 @@ def load(name:str,          # one of `DATASETS`: 'mnist', 'fashion_mnist', 'bina
     f, why = find_data_file(name, path)
     if f is not None:
         opt = ('test_labels',) if name == 'binarized_mnist' else ()
-        return _assemble(name, read_npz(f, FILE_KEYS[name], optional=opt), 'env' if why == 'env' else 'path', str(f))
+        return _assemble(name, read_npz(f, REGISTRY[name].file_keys, optional=opt), 'env' if why == 'env' else 'path', str(f))
     tried = [why]
     if downloads_allowed(download):
         try: return _assemble(name, *_download(name, timeout))
         except DataFileError: raise
         except Exception as e: tried.append(f"the download failed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})")
     else: tried.append('downloads are off')
-    how = f"set {DATA_ENV} to a folder holding {FILE_NAMES[name]}, pass its path (path= or --data), or go online once"
-    if name not in ('mnist', 'binarized_mnist'):
-        title = {'fashion_mnist': 'Fashion-MNIST', 'cifar10': 'CIFAR-10'}[name]
-        raise FileNotFoundError(f"{title} not found ({'; '.join(tried)}) and the package ships no sample of it: {how}")
+    how = f"set {DATA_ENV} to a folder holding {REGISTRY[name].file_name}, pass its path (path= or --data), or go online once"
+    if not REGISTRY[name].sample:
+        raise FileNotFoundError(f"{REGISTRY[name].title} not found ({'; '.join(tried)}) and the package ships no sample of it: {how}")
     data = _assemble(name, _read_sample(name), 'sample', str(SAMPLE_FILE))
     sizes = '/'.join(f'{len(s.x):,}' for s in data.splits.values())
     warnings.warn(f"Using the bundled sample of {name} ({sizes} {'/'.join(data.splits)} images) because {'; '.join(tried)}. "
@@ -699,14 +698,13 @@ def _looks_like_folder(name:str) -> bool:
     return Path(name).expanduser().is_dir() or '/' in name or os.sep in name or name.startswith(('.', '~'))
 
 def check_dataset(dataset) -> str:
-    "`dataset` as a string if it names a data set in `DATASETS` or an existing folder; else one line listing the names."
+    "`dataset` as a string if it names a registered data set (`registered()`) or an existing folder; else one line listing the names."
     name = os.fspath(dataset) if isinstance(dataset, (str, os.PathLike)) else str(dataset)
-    if name in DATASETS: return name
-    if name == 'sprites': return name        # made on the fly by `vae_tutorial.sprites.make_sprites`
+    if name in registered(): return name     # a file's data set, or one made on the fly (the sprites)
     if _looks_like_folder(name): check_dataset_folder(name); return name
-    raise ValueError(f"Unknown dataset {name!r}: choose one of {', '.join(DATASETS)}, sprites, or pass the path of a folder of images")
+    raise ValueError(f"Unknown dataset {name!r}: choose one of {', '.join(registered())}, or pass the path of a folder of images")
 
-def load_dataset(dataset,             # a name in `DATASETS`, or the path of a folder of images
+def load_dataset(dataset,             # a name in `REGISTRY`, or the path of a folder of images
                  path=None,           # named data sets: an explicit .npz file or a folder holding it
                  download=None,       # named data sets: try the internet? (as for `load`)
                  image_size=None,     # folders: the square side or (height, width) to resize to; None: 32
@@ -718,15 +716,14 @@ def load_dataset(dataset,             # a name in `DATASETS`, or the path of a f
     "What `--dataset` names: a known data set (through `load`) or a folder of your own images (through `load_folder`)."
     name = check_dataset(dataset)
     if name in DATASETS:
-        h, w, c = IMAGE_SHAPES[name]
+        h, w, c = REGISTRY[name].image_shape
         if image_size is not None and _image_size(image_size) != (h, w):
             raise ValueError(f"image_size={image_size!r}: {name} images are {h}×{w}; image_size is for folders of images, leave it out")
         if color_mode not in (None, 'auto') and color_mode != ('rgb' if c == 3 else 'grayscale'):
             raise ValueError(f"color_mode={color_mode!r}: {name} images are {'colour' if c == 3 else 'grey'}; color_mode is for folders of images, leave it out")
         return load(name, path, download, timeout)
-    if name == 'sprites':                     # the procedural colour set; image_size is its canvas
-        from vae_tutorial.sprites import make_sprites
-        return make_sprites(size=32 if image_size is None else _image_size(image_size)[0], seed=seed)
+    if name in REGISTRY:                      # made on the fly (the procedural colour sprites); image_size is its canvas
+        return REGISTRY[name].make(size=32 if image_size is None else _image_size(image_size)[0], seed=seed)
     if path is not None: raise ValueError("path= names the .npz file of a named data set; for a folder of images pass only the folder")
     return load_folder(name, 32 if image_size is None else image_size, color_mode or 'auto', test_fraction, seed)
 

@@ -80,7 +80,7 @@ def _iw_batch(model, xb, yb, k, chunk, rng):
         mean_log_w = mean_log_w + ops.convert_to_numpy(ops.sum(log_w, axis=0)) / k
     return ops.convert_to_numpy(total) - math.log(k), mean_log_w
 
-def iw_log_likelihood(model,            # a trained VAE or CVAE (Bernoulli or Gaussian likelihood)
+def iw_log_likelihood(model,            # a trained VAE or CVAE (any of the three likelihoods)
                       x,                # images, as for `check_images`; binary for a Bernoulli model's density numbers
                       y=None,           # labels, for a CVAE (gives log p(x|y))
                       k=5000,           # importance samples per image

@@ -4,14 +4,16 @@
 
 # %% ../nbs/00_imagedata.ipynb #da7a0004
 from __future__ import annotations
-from dataclasses import dataclass
+import importlib
+from dataclasses import dataclass, field
+from typing import Callable
 from pathlib import Path
 from typing import NamedTuple
 import numpy as np
 
 
 # %% auto #0
-__all__ = ['DOWNLOADED_FROM', 'Split', 'ImageData']
+__all__ = ['REGISTRY', 'REGISTERING', 'Split', 'DataSetInfo', 'register', 'registered', 'dataset_info', 'ImageData']
 
 # %% ../nbs/00_imagedata.ipynb #da7a0006
 class Split(NamedTuple):
@@ -20,8 +22,38 @@ class Split(NamedTuple):
     y: np.ndarray | None
 
 # %% ../nbs/00_imagedata.ipynb #da7a0007
-DOWNLOADED_FROM = {'binarized_mnist': 'the public .amat files', 'fashion_mnist': 'the published idx files',
-                   'cifar10': 'the binary CIFAR-10 archive'}   # what `describe()` names for source 'download'
+@dataclass(frozen=True)
+class DataSetInfo:
+    "Everything fixed about one named data set, said once: what `--dataset NAME` loads and what a model of it needs."
+    name: str                          # what `--dataset` and `load_dataset` take
+    image_shape: tuple | None          # (height, width, channels); None: chosen when the images are made (the sprites' size)
+    class_names: tuple                 # a readable name per label
+    likelihood: str                    # the likelihood `--likelihood auto` picks for it (02_elbo): 'bernoulli' or 'continuous_bernoulli'
+    title: str = ''                    # its name in prose, e.g. 'Fashion-MNIST'
+    file_name: str | None = None       # the .npz file `find_data_file` looks for (None: made on the fly, no file)
+    file_keys: tuple = ()              # the arrays that file must hold
+    downloaded_from: str = ''          # what `ImageData.describe()` names for source 'download'
+    sample: bool = False               # does the package ship a small sample of it (used offline)?
+    make: Callable | None = field(default=None, compare=False)   # made on the fly: a function (size=, seed=) -> `ImageData`
+
+REGISTRY: dict = {}   # name -> `DataSetInfo`: every named data set, as the modules below register them
+REGISTERING = ('vae_tutorial.data', 'vae_tutorial.sprites')   # the modules that register data sets when imported
+
+def register(info:DataSetInfo) -> DataSetInfo:
+    "Add `info` to `REGISTRY` under its name (registering the same facts again is a no-op) and return it."
+    old = REGISTRY.get(info.name)
+    if old is not None and old != info: raise ValueError(f"data set {info.name!r} is registered already, with other facts")
+    REGISTRY[info.name] = info
+    return info
+
+def registered() -> dict:
+    "`REGISTRY`, with every module of `REGISTERING` imported first, so that it holds every named data set."
+    for m in REGISTERING: importlib.import_module(m)
+    return dict(sorted(REGISTRY.items(), key=lambda kv: kv[1].file_name is None))   # the files' data sets first, in their order
+
+def dataset_info(name) -> DataSetInfo | None:
+    "The registered facts of the data set called `name`, or None (a folder of images, or an unknown name)."
+    return registered().get(str(name))
 
 
 # %% ../nbs/00_imagedata.ipynb #da7a0008
@@ -56,7 +88,7 @@ class ImageData:
     def describe(self) -> str:
         "One line for a log: the data set, where it came from (a file or folder name, never a whole path), its split sizes and how they were made."
         where = {'path': 'the given path', 'env': '$VAE_TUTORIAL_DATA', 'keras': "Keras's cache or download",
-                 'download': DOWNLOADED_FROM.get(self.name, 'a download'), 'sample': 'the bundled sample'}.get(self.source, self.source)
+                 'download': getattr(dataset_info(self.name), 'downloaded_from', '') or 'a download', 'sample': 'the bundled sample'}.get(self.source, self.source)
         origin = {'folder': f"the folder {Path(self.origin).name}/", 'generated': self.origin}.get(self.source, f"{where} ({Path(self.origin).name})")
         sizes = ' / '.join(f'{len(s.x):,} {k}' for k, s in self.splits.items())
         return f"Loaded {self.name} from {origin}: {sizes} images" + (f"; {self.note}." if self.note else ".")

@@ -6,13 +6,16 @@
 from __future__ import annotations
 import io, re, json, math, base64, hashlib
 import numpy as np
+from dataclasses import dataclass, field
+from typing import Callable
 from .backend import keras, ops
+from .checks import check_choice
 
 # %% auto #0
-__all__ = ['log_normal_pdf', 'log_mean_exp', 'kl_to_standard_normal', 'kl_gaussians', 'Sampling', 'bernoulli_log_likelihood',
-           'gaussian_log_likelihood', 'nats_to_bits_per_dim', 'continuous_bernoulli_log_normalizer',
-           'continuous_bernoulli_log_likelihood', 'continuous_bernoulli_mean', 'continuous_bernoulli_sample',
-           'ELBOExplorer', 'elbo_explorer']
+__all__ = ['LIKELIHOODS', 'log_normal_pdf', 'log_mean_exp', 'kl_to_standard_normal', 'kl_gaussians', 'Sampling',
+           'bernoulli_log_likelihood', 'gaussian_log_likelihood', 'nats_to_bits_per_dim',
+           'continuous_bernoulli_log_normalizer', 'continuous_bernoulli_log_likelihood', 'continuous_bernoulli_mean',
+           'continuous_bernoulli_sample', 'Likelihood', 'get_likelihood', 'ELBOExplorer', 'elbo_explorer']
 
 # %% ../nbs/02_elbo.ipynb #9325ac2e
 def _floats(*xs):
@@ -183,6 +186,41 @@ def continuous_bernoulli_sample(logits,     # logits ℓ of λ = sigmoid(ℓ), a
     u, a = np.random.default_rng(seed).random(eta.shape), np.abs(eta)
     below_half = np.where(a > 0, -np.log1p(u * np.expm1(-a)) / np.where(a > 0, a, 1.), u)   # a draw for ℓ = -a
     return np.where(eta > 0, 1. - below_half, below_half).astype(dtype)
+
+# %% ../nbs/02_elbo.ipynb #e1b0a002
+@dataclass(frozen=True)
+class Likelihood:
+    "P(X|z) of a decoder's logits, chosen by name once: its log-density in nats per image, the image it stands for, and what it needs."
+    name: str                     # 'bernoulli', 'continuous_bernoulli' or 'gaussian': what a saved model stores
+    pixels: str                   # the pixels it models, for a reader
+    binary: bool = False          # 0/1 pixels only: grey images are binarized before it scores them
+    learned_variance: bool = False  # it needs a learned observation log-variance (`log_var` of `log_prob`)
+    _log_prob: Callable = field(default=None, repr=False, compare=False)
+    _mean: Callable = field(default=None, repr=False, compare=False)
+
+    def log_prob(self, x, logits, log_var=None):
+        "log P(x|logits) per image in nats (`log_var`: the learned observation log-variance, for the Gaussian)."
+        if self.learned_variance and log_var is None: raise ValueError(f"the {self.name} likelihood needs log_var, the learned observation log-variance")
+        return self._log_prob(x, logits, log_var)
+
+    def mean(self, logits):
+        "The image the logits stand for, E[x|logits]: sigmoid(logits), or the continuous Bernoulli's mean (which is not λ)."
+        return self._mean(logits)
+
+    def __str__(self): return self.name
+
+LIKELIHOODS = {l.name: l for l in (   # the likelihoods a VAE can use, by name
+    Likelihood('bernoulli', '0/1 pixels', binary=True, _log_prob=lambda x, logits, log_var: bernoulli_log_likelihood(x, logits), _mean=ops.sigmoid),
+    Likelihood('gaussian', 'real values, with a learned variance', learned_variance=True,
+               _log_prob=lambda x, logits, log_var: gaussian_log_likelihood(x, ops.sigmoid(logits), log_var), _mean=ops.sigmoid),
+    Likelihood('continuous_bernoulli', 'grey levels in [0, 1]',
+               _log_prob=lambda x, logits, log_var: continuous_bernoulli_log_likelihood(x, logits), _mean=continuous_bernoulli_mean))}
+
+def get_likelihood(likelihood) -> Likelihood:
+    "The `Likelihood` called `likelihood` (a name of `LIKELIHOODS`, or a `Likelihood`, returned as it is); else a one-line `ValueError` listing the names."
+    if isinstance(likelihood, Likelihood): return likelihood
+    return LIKELIHOODS[check_choice(likelihood, LIKELIHOODS, 'likelihood')]
+
 
 # %% ../nbs/02_elbo.ipynb #e68d0fa1
 def _elbo_by_quadrature(model, x, mean, log_var, n=4001):

@@ -10,15 +10,14 @@ import numpy as np
 from .backend import keras, ops
 from .checks import IMAGE_SHAPE, check_image_shape, check_choice, check_images, check_codes, check_count, check_positive, check_digits, check_labels, check_model, check_request, model_file, check_class
 from .losses import Sampling, kl_to_standard_normal, kl_gaussians, log_normal_pdf, log_mean_exp, bernoulli_log_likelihood, gaussian_log_likelihood
-from .losses import continuous_bernoulli_log_likelihood, continuous_bernoulli_mean
+from .losses import continuous_bernoulli_log_likelihood, continuous_bernoulli_mean, Likelihood, LIKELIHOODS, get_likelihood
 from .networks import build_networks, build_prior_net
 from .files import atomic_path
 
 # %% auto #0
-__all__ = ['LIKELIHOODS', 'VAE_PRIORS', 'KLWarmup', 'VAE', 'make_vae', 'ModelFileError', 'save_vae', 'load_vae', 'PRIORS', 'TEMPERATURE', 'fit_class_gaussians', 'CVAE', 'make_cvae', 'log_weights', 'build_density_vae', 'IWAE', 'make_iwae']
+__all__ = ['VAE_PRIORS', 'KLWarmup', 'VAE', 'make_vae', 'ModelFileError', 'save_vae', 'load_vae', 'PRIORS', 'TEMPERATURE', 'fit_class_gaussians', 'CVAE', 'make_cvae', 'log_weights', 'build_density_vae', 'IWAE', 'make_iwae']
 
 # %% ../nbs/03_vae.ipynb #c8836e45
-LIKELIHOODS = ('bernoulli', 'gaussian', 'continuous_bernoulli')   # how a decoder's logits score pixels: see 02_elbo
 VAE_PRIORS = ('standard', 'mixture')   # a VAE's p(z): N(0, I), or a learned mixture of Gaussians (05_evaluation)
 
 def _batched(fn, n, batch_size):
@@ -46,7 +45,7 @@ class VAE(keras.Model):
                  encoder,                 # keras.Model: images → [mean, log_var]
                  decoder,                 # keras.Model: z → logits (n, H, W, C)
                  beta=1.0,                # weight of the KL term (1 = the ELBO; >1 = β-VAE)
-                 likelihood='bernoulli',  # 'bernoulli' (0/1 pixels), 'continuous_bernoulli' (grey levels in [0, 1]) or 'gaussian' (learned variance)
+                 likelihood='bernoulli',  # a name of `LIKELIHOODS` (02_elbo): 'bernoulli' (0/1 pixels), 'continuous_bernoulli' (grey levels in [0, 1]) or 'gaussian' (learned variance)
                  seed=None,               # seed of the sampling layer's noise
                  prior='standard',        # P(z): 'standard' N(0, I), or 'mixture' (a learned mixture of `components` Gaussians)
                  components=16,           # Gaussians in the mixture prior
@@ -58,8 +57,9 @@ class VAE(keras.Model):
         self.encoder, self.decoder = encoder, decoder
         self.latent_dim = int(decoder.inputs[0].shape[-1])           # z is the decoder's first input
         self.beta = check_positive(beta, 'beta', allow_zero=True)
-        self.likelihood, self.seed = check_choice(likelihood, LIKELIHOODS, 'likelihood'), seed
-        if pixel_net is not None and self.likelihood != 'bernoulli':
+        self.pixel_likelihood = get_likelihood(likelihood)   # the `Likelihood` (02_elbo) that scores pixels, chosen by name once
+        self.likelihood, self.seed = self.pixel_likelihood.name, seed   # its name: what the config saves
+        if pixel_net is not None and not self.pixel_likelihood.binary:
             raise ValueError(f"likelihood={likelihood!r} with a pixel decoder: it models 0/1 pixels one by one, so use likelihood='bernoulli'")
         self.pixel_net = pixel_net
         self.sampling = Sampling(seed=seed, name='sampling')
@@ -73,7 +73,7 @@ class VAE(keras.Model):
         channels = self.image_shape[-1]           # one learned log-variance for grey images, one per channel for colour
         self.obs_log_var = (self.add_weight(shape=() if channels == 1 else (channels,), name='obs_log_var',
                                             initializer=keras.initializers.Constant(math.log(0.1)))
-                            if self.likelihood == 'gaussian' else None)
+                            if self.pixel_likelihood.learned_variance else None)
         self.reconstruction_tracker = keras.metrics.Mean(name='reconstruction')
         self.kl_tracker = keras.metrics.Mean(name='kl')
         self.built = True   # its networks are built already, and so are its own weights
@@ -136,12 +136,10 @@ class VAE(keras.Model):
         return ops.sum(ops.maximum(ops.mean(self.kl_dims(mean, log_var, y), axis=0), self.free_bits))
     def log_likelihood(self, x, logits):
         "log P(X|z) per image in nats, from the decoder's output `logits`."
-        if self.likelihood == 'bernoulli': return bernoulli_log_likelihood(x, logits)
-        if self.likelihood == 'continuous_bernoulli': return continuous_bernoulli_log_likelihood(x, logits)
-        return gaussian_log_likelihood(x, ops.sigmoid(logits), self.obs_log_var)
+        return self.pixel_likelihood.log_prob(x, logits, self.obs_log_var)
     def pixel_means(self, logits):
         "The image a decoder's `logits` stand for, E[x|z]: sigmoid(logits), or the continuous Bernoulli's mean (which is not λ)."
-        return continuous_bernoulli_mean(logits) if self.likelihood == 'continuous_bernoulli' else ops.sigmoid(logits)
+        return self.pixel_likelihood.mean(logits)
 
     def call(self, inputs, training=None):
         x, y = self.split_inputs(inputs)
@@ -243,7 +241,7 @@ class VAE(keras.Model):
 def make_vae(arch='conv',            # 'conv' or 'dense'
              latent_dim=2,           # size of z
              beta=1.0,               # KL weight (1 = ELBO)
-             likelihood='bernoulli', # 'bernoulli' or 'gaussian'
+             likelihood='bernoulli', # 'bernoulli', 'continuous_bernoulli' or 'gaussian' (`LIKELIHOODS`)
              hidden=None,            # encoder widths (the dense decoder mirrors them); None for the defaults
              seed=None,              # seed of the sampling noise
              image_shape=IMAGE_SHAPE,# (H, W, C) of the images it will take
@@ -332,7 +330,7 @@ class CVAE(VAE):
                  num_classes=10,          # number of labels
                  class_names=None,        # a readable name per label (a data set's `class_names`); default '0', '1', …
                  beta=1.0,                # weight of the KL term (1 = the conditional ELBO)
-                 likelihood='bernoulli',  # 'bernoulli' (logits) or 'gaussian' (sigmoid mean, learned variance)
+                 likelihood='bernoulli',  # 'bernoulli', 'continuous_bernoulli' or 'gaussian' (`LIKELIHOODS`)
                  seed=None,               # seed of the sampling layer's noise
                  class_codes=None,        # the Gaussian per class `generate` draws z from ({'mean', 'scale'}); None: the prior
                  **kwargs):               # passed to keras.Model (name, ...)
@@ -475,7 +473,7 @@ def make_cvae(arch='dense',            # 'conv' or 'dense'
               latent_dim=16,           # size of z
               prior='standard',        # 'standard' or 'learned'
               beta=1.0,                # KL weight (1 = conditional ELBO)
-              likelihood='bernoulli',  # 'bernoulli' or 'gaussian'
+              likelihood='bernoulli',  # 'bernoulli', 'continuous_bernoulli' or 'gaussian'
               hidden=None,             # encoder widths (the decoder mirrors them); None for the VAE's defaults
               seed=None,               # seed of the sampling noise
               num_classes=None,        # number of labels; None: len(class_names), or 10
@@ -539,7 +537,7 @@ class IWAE(VAE):
                  encoder,                 # keras.Model: images → [mean, log_var]
                  decoder,                 # keras.Model: z → logits (n, H, W, C)
                  k=5,                     # importance samples per image in the loss (1 gives a single-sample ELBO)
-                 likelihood='bernoulli',  # 'bernoulli' or 'gaussian'
+                 likelihood='bernoulli',  # 'bernoulli', 'continuous_bernoulli' or 'gaussian'
                  seed=None,               # seed of the sampling noise
                  beta=1.0,                # must be 1: the bound has no KL weight
                  **kwargs):
@@ -563,7 +561,7 @@ class IWAE(VAE):
 def make_iwae(arch='dense',           # 'conv' or 'dense'
               latent_dim=2,           # size of z
               k=5,                    # importance samples in the loss
-              likelihood='bernoulli', # 'bernoulli' or 'gaussian'
+              likelihood='bernoulli', # 'bernoulli', 'continuous_bernoulli' or 'gaussian'
               hidden=None,            # encoder widths (the decoder mirrors them)
               seed=None,              # seed of the sampling noise
               image_shape=IMAGE_SHAPE,# (H, W, C) of the images

@@ -395,7 +395,7 @@ def check_data(name) -> tuple:
 
 def model_loss(model, x, y=None, batch_size=500) -> float:
     "The model's training objective (−ELBO, or −L_k for an IWAE) per image on `x`, Bernoulli models on `binarize(x)` as in validation."
-    if model.likelihood == 'bernoulli' and not is_binary(x): x = binarize(x, seed=VALIDATION_SEED)
+    if model.pixel_likelihood.binary and not is_binary(x): x = binarize(x, seed=VALIDATION_SEED)
     total = 0.0
     for i in range(0, len(x), batch_size):
         xb = x[i:i + batch_size]

@@ -15,6 +15,7 @@ from pathlib import Path
 from .backend import keras
 from .training import train_vae, _fit, TrainingDiverged, is_binary, VALIDATION_SEED, PRECISIONS
 from .checks import check_choice, check_latent_dim, check_count, check_positive, check_settings
+from .data import IMAGE_SHAPES, dataset_info
 from .data import load_dataset, check_dataset, pick_per_class, binarize, check_color_mode, check_image_size
 from .data import CHECKPOINT_STATE, read_checkpoint
 from .files import atomic_path, write_error
@@ -87,7 +88,7 @@ class TrainConfig:
         c = self if self.checked else self.check()
         n = min(len(d.train.x), c.limit) if c.limit else len(d.train.x)
         likelihood = likelihood_for(c.likelihood, d)
-        binary = likelihood == 'bernoulli' and not is_binary(d.train.x[:n])   # the one look at whether the training images are 0/1 already
+        binary = LIKELIHOODS[likelihood].binary and not is_binary(d.train.x[:n])   # the one look at whether the training images are 0/1 already
         epochs, batch = schedule_for(n, c.epochs, c.batch_size, d.source)
         return ResolvedRun(c, tuple(d.image_shape), likelihood, binary, epochs, batch, tuple(d.class_names), n)
 
@@ -108,7 +109,7 @@ class ResolvedRun:
 def likelihood_for(likelihood, d) -> str:
     "`likelihood`, with 'auto' resolved: Bernoulli for mostly pure-valued pictures (the MNIST family, drawings), else the continuous Bernoulli."
     if likelihood != 'auto': return likelihood
-    if d.name in ('mnist', 'fashion_mnist', 'binarized_mnist'): return 'bernoulli'
+    if d.source != 'folder' and (info := dataset_info(d.name)): return info.likelihood   # a named data set: its registered hint
     x = d.train.x[:2000]
     return 'continuous_bernoulli' if np.mean((x > 0) & (x < 1)) > 0.5 else 'bernoulli'   # photographs: grey levels nearly everywhere
 
@@ -168,7 +169,7 @@ def still_improving(val_loss,  # the validation loss after each epoch
 def _test_metrics(model, d) -> dict:
     "The test ELBO and its parts (nats per image, and bits per dimension), on one fixed binarization of grey test images for a Bernoulli model."
     x_test, y_test = d.test
-    binarized = model.likelihood == 'bernoulli' and not is_binary(x_test)
+    binarized = model.pixel_likelihood.binary and not is_binary(x_test)
     x_eval = binarize(x_test, seed=VALIDATION_SEED) if binarized else x_test
     inputs = (x_eval, model.labels_for(y_test, len(x_test))) if model.conditional else x_eval
     ev = model.evaluate(inputs, batch_size=1000, return_dict=True, verbose=0)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import NamedTuple
 import numpy as np
 from .checks import check_choice, check_count
-from .imagedata import ImageData, Split
+from .imagedata import ImageData, Split, DataSetInfo, register
 from PIL import Image, ImageDraw
 
 # %% auto #0
@@ -159,6 +159,8 @@ def make_sprites(n_train=20000,  # training images
         splits[split] = Split(draw_sprites(factors[split], size), factors[split][label].copy())
     return ImageData('sprites', splits['train'], splits['test'], class_names=SPRITE_FACTORS[label].values,
                      source='generated', origin=f'make_sprites(seed={seed}, size={size})', factors=factors)
+
+register(DataSetInfo('sprites', None, SPRITE_SHAPES, 'bernoulli', 'the colour sprites', make=make_sprites))   # `--dataset sprites`: a flat colour on black, 0/1 nearly everywhere
 
 # %% ../nbs/00_sprites.ipynb #3cb0af48
 def discretize(values,   # (n,) numbers

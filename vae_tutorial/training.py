@@ -244,7 +244,7 @@ def train_vae(model,                 # a VAE (or CVAE) to train
     x, x_val = check(x, 'training images'), None if x_val is None else check(x_val, 'validation images')
     epochs, batch_size, learning_rate = check_settings(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate)
     _check_labels_given(model, y, y_val, x_val)
-    if binarize_data is None: binarize_data = model.likelihood == 'bernoulli' and not is_binary(x)
+    if binarize_data is None: binarize_data = model.pixel_likelihood.binary and not is_binary(x)
     return _fit(model, x, x_val, epochs, batch_size, learning_rate, bool(binarize_data), seed, callbacks, verbose, jit_compile, y, y_val,
                 distribute, precision, steps_per_execution, distributed_steps_per_execution, binarize_in_step, float32_layers, guard)
 
