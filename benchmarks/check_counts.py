@@ -63,7 +63,7 @@ def main():
     argv = ['vae_tutorial_train', *ARGS, '--out', str(out)] + (['--offline'] if not os.environ.get('VAE_TUTORIAL_DATA') else [])
     header('Checks on one vae_tutorial_train run (calls of each checker, from the entry point to the written run)',
            date=utc_now(), commit=commit(), machine=machine(), command=' '.join(argv[:-2] + ['--out', 'DIR']),
-           data=os.environ.get('VAE_TUTORIAL_DATA') or 'the bundled sample')
+           data='$VAE_TUTORIAL_DATA' if os.environ.get('VAE_TUTORIAL_DATA') else 'the bundled sample')
     sys.argv, log = argv, io.StringIO()
     with contextlib.redirect_stdout(log): train_main()
     assert (out/'model.keras').exists(), log.getvalue()[-2000:]
