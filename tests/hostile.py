@@ -120,6 +120,7 @@ def cli_works(pattern):
 def cli_in_child(cmd, *args, as_nobody=False, timeout=60):
     "Run console script `cmd`'s entry point in a forked child (as `nobody` when we are root: the venv may be out of its reach)."
     import vae_tutorial.cli as C
+    import PIL.ImageDraw, vae_tutorial.sprites, vae_tutorial.runs   # what the command imports lazily, loaded here: as `nobody` the child cannot read a venv only root may read
     main = {'vae_tutorial_train': C.train_main, 'vae_tutorial_generate': C.generate_main, 'vae_tutorial_demo': C.demo_main}[cmd]
     r, w = os.pipe()
     pid = os.fork()

@@ -73,7 +73,7 @@ def _iw_batch(model, xb, yb, k, chunk, rng):
     mean, log_var = model.encoder(model.encoder_inputs(xb, yb))
     total, mean_log_w, weights_of = None, 0.0, _log_weights_fn(model)
     for j in range(0, k, chunk):
-        eps = rng.standard_normal((min(chunk, k - j), len(xb), model.latent_dim)).astype(np.float32)
+        eps = ops.convert_to_tensor(rng.standard_normal((min(chunk, k - j), len(xb), model.latent_dim)).astype(np.float32))   # a tensor: torch will not multiply its tensors by NumPy arrays
         log_w = weights_of(xb, mean[None] + ops.exp(0.5 * log_var)[None] * eps, mean, log_var, yb)
         lse = ops.logsumexp(log_w, axis=0)
         total = lse if total is None else ops.logaddexp(total, lse)

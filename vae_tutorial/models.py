@@ -274,7 +274,7 @@ def load_vae(path,    # a model.keras file, or a run folder that holds one
             ) -> VAE:
     "Load a model saved by `save_vae` (or `vae_tutorial_train`), with one-line errors for bad paths."
     path = model_file(path, error=ModelFileError)   # missing, a folder, a FIFO, unreadable, not a zip: one line, never opened
-    try: model = keras.saving.load_model(path)
+    try: model = keras.saving.load_model(path, compile=False)   # the weights, not the optimizer: a file saved under torch loads under TensorFlow too
     except Exception as e:
         msg = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
         raise ModelFileError(f"{path}: Keras could not load it ({msg}); if another program or an older vae_tutorial wrote it, "

@@ -155,6 +155,7 @@ def _trainee(model, distribute, precision, batch_size, learning_rate, jit_compil
     replicas = data_parallel(distribute)
     tf_replicas = replicas.count > 1 and keras.backend.backend() == 'tensorflow'
     if tf_replicas: steps_per_execution = distributed_steps_per_execution
+    if keras.backend.backend() == 'torch': steps_per_execution = 1   # Keras' torch trainer runs one step per call, and refuses more
     if steps_per_epoch: steps_per_execution = max(1, min(steps_per_execution, steps_per_epoch))   # more than an epoch's steps: Keras' bar counts past its end (32/8)
     if jit_compile == 'auto': jit_compile = False if tf_replicas else auto_jit_compile(model)   # XLA under tf.distribute failed here: variables on another replica's device
     if distribute is False and precision == 'float32':
