@@ -3,8 +3,9 @@
 Runs the console script's entry point (`vae_tutorial.cli.train_main`, with `sys.argv` set) in this process on a small
 real run (a dense VAE, one epoch, the first 256 MNIST images, into a temporary --out), with every public `check_*` of
 `vae_tutorial.checks` and `vae_tutorial.data`, the network-size estimate, `memory_limit`, `TrainConfig.check`,
-`is_binary` and `likelihood_for` wrapped by counters in every module namespace that holds them. A value checked at the
-boundary and passed down already checked is counted once; a count above 1 is a check repeated inside.
+`is_binary` and `likelihood_for` wrapped by counters in every module namespace that holds them (and in the table of
+`check_settings`, `checks.SETTINGS`). A value checked at the boundary and passed down already checked is counted once;
+a count above 1 is a check repeated inside, or one checker called for several values (read which with a stack per call).
 
     python benchmarks/check_counts.py               # $VAE_TUTORIAL_DATA's MNIST, else the bundled sample
 
@@ -45,6 +46,8 @@ def counted(calls: Counter):
     for m in mods:
         for attr, v in list(vars(m).items()):
             if id(v) in wrappers: setattr(m, attr, wrappers[id(v)])
+    for name, (f, options) in list(getattr(checks, 'SETTINGS', {}).items()):   # `check_settings` calls the checkers its table holds
+        checks.SETTINGS[name] = (wrappers.get(id(f), f), options)
     for cls_name, meth in (('TrainConfig', 'check'), ('TrainConfig', 'resolve')):
         cls = getattr(runs, cls_name, None); f = getattr(cls, meth, None) if cls else None
         if f is None: continue

@@ -74,7 +74,11 @@ def find_data_file(name:str,   # one of `DATASETS`
                    path=None,  # an explicit .npz file or a folder holding it
                   ):
     "Return `(file, source)` from `path` or `$VAE_TUTORIAL_DATA`, or `(None, reason)` when neither has it."
-    fname = REGISTRY[check_dataset_name(name)].file_name
+    return _find_data_file(check_dataset_name(name), path)
+
+def _find_data_file(name, path=None):
+    "`find_data_file` of a checked `name`."
+    fname = REGISTRY[name].file_name
     if path is not None:
         p = Path(path).expanduser()
         f = p/fname if p.is_dir() else p
@@ -370,7 +374,11 @@ def load(name:str,          # one of `DATASETS`: 'mnist', 'fashion_mnist', 'bina
          timeout=10.0,      # seconds a download may stall before the next source is tried
         ) -> ImageData:
     "Load data set `name` from the first source that has it: `path`, `$VAE_TUTORIAL_DATA`, a download, the bundled sample."
-    f, why = find_data_file(name, path)
+    return _load(check_dataset_name(name), path, download, timeout)
+
+def _load(name, path=None, download=None, timeout=10.0) -> ImageData:
+    "`load` of a checked `name`."
+    f, why = _find_data_file(name, path)
     if f is not None:
         opt = ('test_labels',) if name == 'binarized_mnist' else ()
         return _assemble(name, read_npz(f, REGISTRY[name].file_keys, optional=opt), 'env' if why == 'env' else 'path', str(f))
@@ -714,14 +722,17 @@ def load_dataset(dataset,             # a name in `REGISTRY`, or the path of a f
                  timeout=10.0,        # named data sets: seconds a download may stall
                 ) -> ImageData:
     "What `--dataset` names: a known data set (through `load`) or a folder of your own images (through `load_folder`)."
-    name = check_dataset(dataset)
+    return _load_dataset(check_dataset(dataset), path, download, image_size, color_mode, test_fraction, seed, timeout)
+
+def _load_dataset(name, path=None, download=None, image_size=None, color_mode=None, test_fraction=0.2, seed=0, timeout=10.0) -> ImageData:
+    "`load_dataset` of a `name` checked already (by `check_dataset`: a run's settings are checked once, at the boundary)."
     if name in DATASETS:
         h, w, c = REGISTRY[name].image_shape
         if image_size is not None and _image_size(image_size) != (h, w):
             raise ValueError(f"image_size={image_size!r}: {name} images are {h}×{w}; image_size is for folders of images, leave it out")
         if color_mode not in (None, 'auto') and color_mode != ('rgb' if c == 3 else 'grayscale'):
             raise ValueError(f"color_mode={color_mode!r}: {name} images are {'colour' if c == 3 else 'grey'}; color_mode is for folders of images, leave it out")
-        return load(name, path, download, timeout)
+        return _load(name, path, download, timeout)
     if name in REGISTRY:                      # made on the fly (the procedural colour sprites); image_size is its canvas
         return REGISTRY[name].make(size=32 if image_size is None else _image_size(image_size)[0], seed=seed)
     if path is not None: raise ValueError("path= names the .npz file of a named data set; for a folder of images pass only the folder")
@@ -756,12 +767,16 @@ def make_dataset(x,                     # images, anything `check_images(bytes_o
                  drop_remainder=False,  # drop a last, smaller batch?
                 ):
     "A `tf.data.Dataset` of batches of `x` (and `y`), seeded, optionally dynamically binarized, prefetched."
-    from vae_tutorial.backend import import_tensorflow
     batch_size, x = check_count(batch_size, 'batch_size'), check_images(x, bytes_ok=True)
+    y = None if y is None else check_labels(y, len(x), num_classes)
+    return _make_dataset(x, y, batch_size, shuffle, seed, dynamic_binarize, one_hot_labels, num_classes, cache, drop_remainder)
+
+def _make_dataset(x, y, batch_size, shuffle=True, seed=0, dynamic_binarize=False, one_hot_labels=False, num_classes=10, cache=False,
+                  drop_remainder=False):
+    "`make_dataset` of checked values: float32 images `x`, int labels `y` (or None) and a whole `batch_size` (training checked them at its boundary)."
+    from vae_tutorial.backend import import_tensorflow
     tf = import_tensorflow()
-    if y is not None:
-        y = check_labels(y, len(x), num_classes)
-        y = one_hot(y, num_classes) if one_hot_labels else y
+    if y is not None and one_hot_labels: y = np.eye(num_classes, dtype=np.float32)[y]
     ds = tf.data.Dataset.from_tensor_slices(x if y is None else (x, y))
     if cache: ds = ds.cache()
     if shuffle: ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)

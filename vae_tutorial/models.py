@@ -11,7 +11,7 @@ from .backend import keras, ops
 from .checks import IMAGE_SHAPE, check_image_shape, check_choice, check_images, check_codes, check_count, check_positive, check_digits, check_labels, check_model, check_request, model_file, check_class
 from .losses import Sampling, kl_to_standard_normal, kl_gaussians, log_normal_pdf, log_mean_exp, bernoulli_log_likelihood, gaussian_log_likelihood
 from .losses import continuous_bernoulli_log_likelihood, continuous_bernoulli_mean, Likelihood, LIKELIHOODS, get_likelihood
-from .networks import build_networks, build_prior_net
+from .networks import build_networks, build_prior_net, _networks, _checked_networks
 from .files import atomic_path
 
 # %% auto #0
@@ -53,18 +53,20 @@ class VAE(keras.Model):
                  kl_warmup=0,             # epochs over which the KL weight rises from 0 to β (0: none)
                  pixel_net=None,          # keras.Model images → causal context (n, H, W, hidden) (`build_pixel_net`): an autoregressive p(x|z)
                  **kwargs):               # passed to keras.Model (name, ...)
+        if not kwargs.pop('_checked', False):     # `_make_vae` of a resolved run passes settings checked once, at the boundary
+            beta, prior, components = check_positive(beta, 'beta', allow_zero=True), check_choice(prior, VAE_PRIORS, 'prior'), check_count(components, 'components')
+            free_bits, kl_warmup = check_positive(free_bits, 'free_bits', allow_zero=True), check_count(kl_warmup, 'kl_warmup', low=0)
         super().__init__(**kwargs)
         self.encoder, self.decoder = encoder, decoder
         self.latent_dim = int(decoder.inputs[0].shape[-1])           # z is the decoder's first input
-        self.beta = check_positive(beta, 'beta', allow_zero=True)
+        self.beta = beta
         self.pixel_likelihood = get_likelihood(likelihood)   # the `Likelihood` (02_elbo) that scores pixels, chosen by name once
         self.likelihood, self.seed = self.pixel_likelihood.name, seed   # its name: what the config saves
         if pixel_net is not None and not self.pixel_likelihood.binary:
             raise ValueError(f"likelihood={likelihood!r} with a pixel decoder: it models 0/1 pixels one by one, so use likelihood='bernoulli'")
         self.pixel_net = pixel_net
         self.sampling = Sampling(seed=seed, name='sampling')
-        self.prior, self.components = check_choice(prior, VAE_PRIORS, 'prior'), check_count(components, 'components')
-        self.free_bits, self.kl_warmup = check_positive(free_bits, 'free_bits', allow_zero=True), check_count(kl_warmup, 'kl_warmup', low=0)
+        self.prior, self.components, self.free_bits, self.kl_warmup = prior, components, free_bits, kl_warmup
         if self.free_bits and self.prior == 'mixture':
             raise ValueError("free_bits needs a Gaussian prior (one KL per dimension); use prior='standard' or free_bits=0")
         self.kl_weight = (self.add_weight(shape=(), initializer='ones', trainable=False, name='kl_weight') if self.kl_warmup
@@ -194,14 +196,20 @@ class VAE(keras.Model):
     def encode(self, x, y=None, batch_size=1000) -> tuple:
         "The parameters of Q(z|X) (of q(z|x,y) for a CVAE): (mean, log_var), NumPy arrays (n, latent_dim)."
         x, batch_size = check_images(x, shape=self.image_shape), check_count(batch_size, 'batch_size')
-        y = self.labels_for(y, len(x))
+        return self._encode(x, self.labels_for(y, len(x)), batch_size)
+
+    def _encode(self, x, y, batch_size=1000) -> tuple:
+        "`encode` of checked images `x` and one-hot labels `y` (None for a VAE)."
         def enc(i): return tuple(ops.convert_to_numpy(t) for t in self.encoder(self.encoder_inputs(x[i], None if y is None else y[i])))
         return _batched(enc, len(x), batch_size)
 
     def decode(self, z, y=None, batch_size=1000, seed=None) -> np.ndarray:
         "Decoded images (n, H, W, C): the pixel means E[x|z] in [0, 1] (`pixel_means`; given labels `y`, for a CVAE). An autoregressive model instead generates pixel by pixel and returns *sampled* 0/1 pixels, not means; a `seed` repeats them."
         z, batch_size = check_codes(z, self.latent_dim), check_count(batch_size, 'batch_size')
-        y = self.labels_for(y, len(z))
+        return self._decode(z, self.labels_for(y, len(z)), batch_size, seed)
+
+    def _decode(self, z, y, batch_size=1000, seed=None) -> np.ndarray:
+        "`decode` of checked codes `z` (float32) and one-hot labels `y` (None for a VAE)."
         if self.autoregressive:
             rng = np.random.default_rng(seed)
             return _batched(lambda i: self._generate(z[i], None if y is None else y[i], rng), len(z), batch_size)
@@ -229,13 +237,18 @@ class VAE(keras.Model):
         y = self.labels_for(y, n)
         mean, log_var = self.prior_of(y, n, seed=seed)
         z = mean + np.exp(0.5 * log_var) * np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
-        return self.decode(z, y, seed=None if seed is None else (seed, 2))
+        return self._decode(z, y, seed=None if seed is None else (seed, 2))   # codes made here: nothing to check
 
     def reconstruct(self, x, y=None, sample=False, seed=None) -> np.ndarray:
         "Encode then decode `x` (with its labels `y`, for a CVAE), through the mean of Q(z|X) unless `sample`; a `seed` repeats the draws."
-        mean, log_var = self.encode(x, y)
+        x = check_images(x, shape=self.image_shape)
+        return self._reconstruct(x, self.labels_for(y, len(x)), sample, seed)
+
+    def _reconstruct(self, x, y, sample=False, seed=None) -> np.ndarray:
+        "`reconstruct` of checked images `x` and one-hot labels `y` (None for a VAE)."
+        mean, log_var = self._encode(x, y)
         z = mean + (np.exp(0.5 * log_var) * np.random.default_rng(seed).standard_normal(mean.shape) if sample else 0)
-        return self.decode(z, y, seed=None if seed is None else (seed, 2))
+        return self._decode(z.astype(np.float32), y, seed=None if seed is None else (seed, 2))
 
 # %% ../nbs/03_vae.ipynb #cbbd3c7e
 def make_vae(arch='conv',            # 'conv' or 'dense'
@@ -252,9 +265,14 @@ def make_vae(arch='conv',            # 'conv' or 'dense'
              **dense,                # `activation` and `dropout` of the dense layers, as for `build_encoder`; `pixel_layers`, as for `build_networks`
             ) -> VAE:
     "A `VAE` with a `build_networks` pair of architecture `arch` for images of `image_shape` (and a pixel net, for `pixel=True`)."
-    encoder, decoder, *pixel_net = build_networks(arch, latent_dim, hidden, image_shape=image_shape, pixel=pixel, **dense)
-    return VAE(encoder, decoder, beta=beta, likelihood=likelihood, seed=seed, prior=prior, free_bits=free_bits, kl_warmup=kl_warmup,
-               pixel_net=(pixel_net or [None])[0], name=f"vae_{arch}_{int(latent_dim)}d{'_pixel' if pixel else ''}")
+    return _make_vae(*_checked_networks(arch, latent_dim, hidden, image_shape), pixel=pixel, dense=dense,
+                     beta=beta, likelihood=likelihood, seed=seed, prior=prior, free_bits=free_bits, kl_warmup=kl_warmup)
+
+def _make_vae(arch, latent_dim, hidden, image_shape, num_classes=0, pixel=False, dense=None, checked=False, **settings) -> VAE:
+    "`make_vae` of checked networks' values; `checked`: its `VAE` settings were checked too (a resolved run's), and are taken as they are."
+    encoder, decoder, *pixel_net = _networks(arch, latent_dim, hidden, image_shape, num_classes, pixel, **(dense or {}))
+    return VAE(encoder, decoder, pixel_net=(pixel_net or [None])[0], name=f"vae_{arch}_{latent_dim}d{'_pixel' if pixel else ''}",
+               _checked=checked, **settings)
 
 # %% ../nbs/03_vae.ipynb #80dd9e1b
 class ModelFileError(ValueError):
@@ -334,8 +352,9 @@ class CVAE(VAE):
                  seed=None,               # seed of the sampling layer's noise
                  class_codes=None,        # the Gaussian per class `generate` draws z from ({'mean', 'scale'}); None: the prior
                  **kwargs):               # passed to keras.Model (name, ...)
+        if not kwargs.get('_checked', False): prior, num_classes = check_choice(prior, PRIORS, 'prior'), check_count(num_classes, 'num_classes', low=2)
         super().__init__(encoder, decoder, beta=beta, likelihood=likelihood, seed=seed, **kwargs)
-        self.prior, self.num_classes = check_choice(prior, PRIORS, 'prior'), check_count(num_classes, 'num_classes', low=2)
+        self.prior, self.num_classes = prior, num_classes
         names = tuple(map(str, range(self.num_classes))) if class_names is None else tuple(str(c) for c in class_names)
         if len(names) != self.num_classes or len(set(names)) != len(names):
             raise ValueError(f"class_names: {len(names)} names ({len(set(names))} distinct) for {self.num_classes} classes; give one distinct name per class")
@@ -483,12 +502,14 @@ def make_cvae(arch='dense',            # 'conv' or 'dense'
               kl_warmup=0,             # epochs over which the KL weight rises from 0 (0: none)
              ) -> CVAE:
     "A `CVAE` whose encoder and decoder are `build_networks` of `arch` with the one-hot label as extra input."
-    prior = check_choice(prior, PRIORS, 'prior')
     if num_classes is None: num_classes = 10 if class_names is None else len(class_names)
-    encoder, decoder = build_networks(arch, latent_dim, hidden, num_classes=check_count(num_classes, 'num_classes', low=2),
-                                      image_shape=image_shape)
-    return CVAE(encoder, decoder, prior=prior, num_classes=num_classes, class_names=class_names, beta=beta, likelihood=likelihood, seed=seed,
-                free_bits=free_bits, kl_warmup=kl_warmup, name=f'cvae_{arch}_{int(latent_dim)}d_{prior}')
+    return _make_cvae(*_checked_networks(arch, latent_dim, hidden, image_shape, num_classes, fewest_classes=2), prior=prior,
+                      class_names=class_names, beta=beta, likelihood=likelihood, seed=seed, free_bits=free_bits, kl_warmup=kl_warmup)
+
+def _make_cvae(arch, latent_dim, hidden, image_shape, num_classes, prior='standard', checked=False, **settings) -> CVAE:
+    "`make_cvae` of checked networks' values and `prior`; `checked`: its other `CVAE` settings too (a resolved run's), taken as they are."
+    encoder, decoder = _networks(arch, latent_dim, hidden, image_shape, num_classes)
+    return CVAE(encoder, decoder, prior=prior, num_classes=num_classes, name=f'cvae_{arch}_{latent_dim}d_{prior}', _checked=checked, **settings)
 
 # %% ../nbs/05_evaluation.ipynb #7e178117
 def log_weights(model,         # a VAE or CVAE (an IWAE too)

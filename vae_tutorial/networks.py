@@ -64,6 +64,11 @@ def check_hidden(hidden,  # the encoder's dense widths, or None for `DEFAULT_HID
         raise ValueError(f"hidden={hidden!r}; pass layer widths, whole numbers ≥ 1, e.g. (512, 256)")
     return tuple(int(v) for v in widths)
 
+def _checked_networks(arch, latent_dim, hidden, image_shape, num_classes=0, fewest_classes=0) -> tuple:
+    "(arch, latent_dim, hidden, image_shape, num_classes) checked, as the builders and the size estimate take them (a CVAE's `fewest_classes`: 2)."
+    return (check_choice(arch, ARCHS, 'arch'), check_latent_dim(latent_dim), check_hidden(hidden), check_image_shape(image_shape),
+            check_count(num_classes, 'num_classes', low=fewest_classes))
+
 def _weights(arch, latent_dim, hidden, image_shape, num_classes) -> int:
     "`network_weights` of checked values."
     h, w, c = image_shape
@@ -83,8 +88,7 @@ def network_weights(arch,                    # 'conv' or 'dense'
                     num_classes=0,           # a CVAE's label width
                    ) -> int:
     "About how many weights the dense layers of an encoder/decoder pair of `build_networks` hold (biases and convolutions left out)."
-    return _weights(check_choice(arch, ARCHS, 'arch'), check_latent_dim(latent_dim), check_hidden(hidden), check_image_shape(image_shape),
-                    check_count(num_classes, 'num_classes', low=0))
+    return _weights(*_checked_networks(arch, latent_dim, hidden, image_shape, num_classes))
 
 def _check_size(arch, latent_dim, hidden, image_shape, num_classes):
     "`check_network_size` of checked values."
@@ -94,8 +98,7 @@ def _check_size(arch, latent_dim, hidden, image_shape, num_classes):
 
 def check_network_size(arch, latent_dim, hidden=None, image_shape=IMAGE_SHAPE, num_classes=0):
     "Raise a one-line `ValueError` if training the networks `build_networks` would make needs more than `memory_limit()`."
-    _check_size(check_choice(arch, ARCHS, 'arch'), check_latent_dim(latent_dim), check_hidden(hidden), check_image_shape(image_shape),
-                check_count(num_classes, 'num_classes', low=0))
+    _check_size(*_checked_networks(arch, latent_dim, hidden, image_shape, num_classes))
 
 
 # %% ../nbs/03_vae.ipynb #4f81a82c
@@ -172,14 +175,16 @@ def build_networks(arch='conv',       # 'conv' or 'dense'
                    **dense,           # `activation` and `dropout` of the dense layers, as for `build_encoder`
                   ) -> tuple:
     "An (encoder, decoder) pair of `build_encoder`/`build_decoder` for one architecture and image shape; with `pixel`, (encoder, decoder, pixel_net)."
-    arch, latent_dim, hidden = check_choice(arch, ARCHS, 'arch'), check_latent_dim(latent_dim), check_hidden(hidden)
-    image_shape, num_classes = check_image_shape(image_shape), check_count(num_classes, 'num_classes', low=0)
+    return _networks(*_checked_networks(arch, latent_dim, hidden, image_shape, num_classes), pixel, pixel_layers, **dense)
+
+def _networks(arch, latent_dim, hidden, image_shape, num_classes, pixel=False, pixel_layers=1, **dense) -> tuple:
+    "`build_networks` of checked values (`make_vae`, `make_cvae` and a resolved run pass them): their size checked once, then the layers built."
     _check_size(arch, latent_dim, hidden, image_shape, num_classes)   # too big (latent_dim=10**9): one line, before any layer is made
     label = lambda: (keras.Input((num_classes,), name='label'),) if num_classes else ()
     dec_hidden = tuple(reversed(hidden)) if hidden and arch == 'dense' else None
     pixel_net = build_pixel_net(image_shape, layers=pixel_layers) if pixel else None
     context = 0 if pixel_net is None else int(pixel_net.outputs[0].shape[-1])
-    encoder = _encoder(arch, latent_dim, hidden, label(), image_shape, **dense)          # checked above: built without checking again
+    encoder = _encoder(arch, latent_dim, hidden, label(), image_shape, **dense)          # checked already: built without checking again
     decoder = _decoder(arch, latent_dim, dec_hidden, label(), image_shape, **dense, context=context)
     return (encoder, decoder) if pixel_net is None else (encoder, decoder, pixel_net)
 

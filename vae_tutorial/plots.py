@@ -259,9 +259,13 @@ def plot_reconstructions(model,   # a trained VAE or CVAE
     "Originals (top row) above their reconstructions through the mean of Q(z|X) (bottom row)."
     check_model(model, 'plot_reconstructions')
     x = check_images(x, shape=model.image_shape)[:check_count(n, 'n')]
+    return _plot_reconstructions(model, x, model.labels_for(_first(y, len(x)), len(x)))
+
+def _plot_reconstructions(model, x, y):
+    "`plot_reconstructions` of checked images `x` and one-hot labels `y` (None for a VAE): a run's test images, checked as they were loaded."
     fig = InlineFigure(figsize=(len(x) * 0.6, 1.6), layout='constrained')
     ax = fig.subplots()
-    show_grid(ax, np.concatenate([x, model.reconstruct(x, _first(y, len(x)))]), len(x))
+    show_grid(ax, np.concatenate([x, model._reconstruct(x, y)]), len(x))
     ax.set_title('originals (top) and reconstructions ' + ('given their labels (bottom)' if model.conditional else '(bottom)'), fontsize=9)
     return fig
 
@@ -273,10 +277,13 @@ def plot_samples(model,     # a trained VAE or CVAE
                  y=None,    # for a CVAE: the digit (or one per sample); default random digits
                 ) -> Figure:
     "A grid of new images decoded from z drawn from the prior."
-    check_model(model, 'plot_samples')
-    n, ncol = check_count(n, 'n'), check_count(ncol, 'ncol')
-    fig = InlineFigure(figsize=(ncol * 0.45, -(-n // ncol) * 0.45 + 0.3), layout='constrained')
-    show_grid(fig.subplots(), model.sample(n, seed=seed, y=y), ncol, title or f'{n} samples from the prior ({model.latent_dim}-D latent)')
+    return _plot_samples(check_model(model, 'plot_samples'), n, check_count(ncol, 'ncol'), seed, title, y)
+
+def _plot_samples(model, n, ncol, seed=0, title=None, y=None) -> Figure:
+    "`plot_samples` of a checked `model` and a whole `ncol`; `n` and `y` are checked by `model.sample`, once."
+    x = model.sample(n, seed=seed, y=y)
+    fig = InlineFigure(figsize=(ncol * 0.45, -(-len(x) // ncol) * 0.45 + 0.3), layout='constrained')
+    show_grid(fig.subplots(), x, ncol, title or f'{len(x)} samples from the prior ({model.latent_dim}-D latent)')
     return fig
 
 # %% ../nbs/03_vae.ipynb #31e8f1a6

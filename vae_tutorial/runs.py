@@ -4,33 +4,33 @@
 
 # %% auto #0
 __all__ = ['MODELS', 'PLAIN', 'SAMPLE_IMAGE_PASSES', 'MIN_STEPS', 'STEPS_PER_EPOCH', 'MIN_EPOCHS', 'STILL_IMPROVING',
-           'RESUME_FREE', 'TrainConfig', 'ResolvedRun', 'likelihood_for', 'epochs_for', 'schedule_for',
+           'RESUME_FREE', 'TrainConfig', 'CheckedConfig', 'ResolvedRun', 'likelihood_for', 'epochs_for', 'schedule_for',
            'still_improving', 'RunRecord', 'run', 'signals_deferred', 'EpochCheckpoint', 'resume_state']
 
 # %% ../nbs/00_runs.ipynb #5b78012b
 import os, json, math, time, shutil, signal, tempfile, threading, contextlib
 import numpy as np
-from dataclasses import dataclass, asdict, astuple
+from dataclasses import dataclass, asdict
 from pathlib import Path
 from .backend import keras
 from .training import train_vae, _fit, TrainingDiverged, is_binary, VALIDATION_SEED, PRECISIONS
 from .checks import check_choice, check_latent_dim, check_count, check_positive, check_settings
 from .data import IMAGE_SHAPES, dataset_info
-from .data import load_dataset, check_dataset, pick_per_class, binarize, check_color_mode, check_image_size
+from .data import _load_dataset, check_dataset, pick_per_class, binarize, check_color_mode, check_image_size
 from .data import CHECKPOINT_STATE, read_checkpoint
 from .files import atomic_path, write_error
 from .losses import nats_to_bits_per_dim
 from .networks import ARCHS
-from .models import make_vae, make_cvae, make_iwae, PRIORS, VAE_PRIORS, LIKELIHOODS
-from .plots import plot_history, plot_reconstructions, plot_samples, plot_digit_grid
+from .models import _make_vae, _make_cvae, make_iwae, PRIORS, VAE_PRIORS, LIKELIHOODS
+from .plots import plot_history, _plot_reconstructions, _plot_samples, plot_digit_grid
 
 # %% ../nbs/00_runs.ipynb #387f258e
 MODELS = ('vae', 'cvae')   # the models `vae_tutorial_train` can build
 PLAIN = ('dataset', 'color_mode', 'image_size', 'latent_dim', 'epochs', 'batch_size', 'limit', 'learning_rate', 'beta')   # checkable before TensorFlow starts
 
-@dataclass
+@dataclass(frozen=True)
 class TrainConfig:
-    "A training run, as `vae_tutorial_train` takes it; `check()` returns it checked, or raises one line naming the first bad value."
+    "A training run, as `vae_tutorial_train` takes it; `check()` returns it checked (a `CheckedConfig`), or raises one line naming the first bad value."
     model: str = 'vae'            # vae, or cvae (conditioned on the label)
     arch: str = 'conv'            # conv or dense
     dataset: str = 'mnist'        # a data set (mnist, fashion_mnist, binarized_mnist, cifar10, sprites) or a folder of images
@@ -55,37 +55,35 @@ class TrainConfig:
     cpu_devices: int = 0          # split the host CPU into N devices first (to try --distribute without accelerators); 0: leave it
     precision: str = 'float32'    # float32, mixed_bfloat16 or mixed_float16 (Keras dtype policies)
 
-    @property
-    def checked(self) -> bool:
-        "Has `check()` passed these very values? (Changed since: no.)"
-        return getattr(self, '_checked_as', None) == astuple(self)
-
     def check(self,
               plain_checked=False,  # True: `vae_tutorial_train` checked the values it can without TensorFlow (`PLAIN`) already
-             ) -> 'TrainConfig':
-        check_choice(self.model, MODELS, 'model')
+             ) -> 'CheckedConfig':
+        "These settings, each value checked once and in the form the run wants, as a `CheckedConfig`; or one line naming the first bad value."
+        v = dict(model=check_choice(self.model, MODELS, 'model'))
         if not plain_checked:
-            check_dataset(self.dataset); check_color_mode(self.color_mode, self.dataset); check_image_size(self.image_size, self.dataset)
-            given = {k: v for k, v in dict(epochs=self.epochs, batch_size=self.batch_size).items() if v is not None}   # None: chosen by `schedule_for`
-            check_settings(latent_dim=self.latent_dim, **given, limit=self.limit, learning_rate=self.learning_rate, beta=self.beta)
-        check_choice(self.arch, ARCHS, 'arch')
-        check_choice(self.likelihood, ('auto', *LIKELIHOODS), 'likelihood'); check_choice(self.prior, (*PRIORS, *VAE_PRIORS[1:]), 'prior')
-        check_count(self.cpu_devices, 'cpu_devices', low=0); check_choice(self.precision, PRECISIONS, 'precision')
+            v.update(dataset=check_dataset(self.dataset), color_mode=check_color_mode(self.color_mode, self.dataset),
+                     image_size=check_image_size(self.image_size, self.dataset))
+            given = {k: getattr(self, k) for k in PLAIN[3:] if getattr(self, k) is not None}   # epochs, batch_size None: chosen by `schedule_for`
+            v.update(zip(given, check_settings(**given)))
+        v.update(arch=check_choice(self.arch, ARCHS, 'arch'), likelihood=check_choice(self.likelihood, ('auto', *LIKELIHOODS), 'likelihood'),
+                 prior=check_choice(self.prior, (*PRIORS, *VAE_PRIORS[1:]), 'prior'), cpu_devices=check_count(self.cpu_devices, 'cpu_devices', low=0),
+                 precision=check_choice(self.precision, PRECISIONS, 'precision'))
         if self.model == 'cvae' and self.dataset == 'binarized_mnist':
             raise ValueError("--model cvae needs labels, and binarized_mnist has none for its training images; use --dataset mnist or fashion_mnist")
         if self.model == 'vae' and self.prior == 'learned': raise ValueError("prior='learned' is for --model cvae; a VAE's prior is standard or mixture")
         if self.model == 'cvae' and self.prior == 'mixture': raise ValueError("prior='mixture' is for --model vae; a CVAE's prior is standard or learned")
-        check_positive(self.free_bits, 'free_bits', allow_zero=True); check_count(self.kl_warmup, 'kl_warmup', low=0)
-        if check_count(self.k, 'k') > 1 and self.model != 'vae': raise ValueError(f"k={self.k} (the IWAE bound) is for --model vae; drop --k for a CVAE")
+        v.update(free_bits=check_positive(self.free_bits, 'free_bits', allow_zero=True), kl_warmup=check_count(self.kl_warmup, 'kl_warmup', low=0),
+                 k=check_count(self.k, 'k'))
+        if self.k > 1 and self.model != 'vae': raise ValueError(f"k={self.k} (the IWAE bound) is for --model vae; drop --k for a CVAE")
         if self.k > 1 and self.beta != 1: raise ValueError(f"beta={self.beta}; the IWAE bound (--k) has no KL weight, drop --beta or --k")
         if self.k > 1 and (self.free_bits or self.kl_warmup): raise ValueError("--free_bits and --kl_warmup change the ELBO's KL term, which the IWAE bound (--k) has not; use one or the other")
         if self.free_bits and self.prior == 'mixture': raise ValueError("--free_bits needs a Gaussian prior (one KL per dimension); drop it or use --prior standard")
-        self._checked_as = astuple(self)   # `run` and `resolve` take it as it is: each value is checked once
-        return self                        # the networks' size is checked once the data's image shape is known (`build_networks`)
+        return CheckedConfig(**{**asdict(self), **v})   # frozen: `run` and `resolve` take it as it is; the networks' size is checked
+                                                        # once the data's image shape is known (`_make_model`)
 
     def resolve(self, d) -> 'ResolvedRun':
         "This run's choices for the loaded data set `d`, each made once: image shape, likelihood, binarization, epochs and batch (a frozen `ResolvedRun`)."
-        c = self if self.checked else self.check()
+        c = self.check()                                # a `CheckedConfig` is itself: nothing is checked twice
         n = min(len(d.train.x), c.limit) if c.limit else len(d.train.x)
         likelihood = likelihood_for(c.likelihood, d)
         binary = LIKELIHOODS[likelihood].binary and not is_binary(d.train.x[:n])   # the one look at whether the training images are 0/1 already
@@ -93,9 +91,16 @@ class TrainConfig:
         return ResolvedRun(c, tuple(d.image_shape), likelihood, binary, epochs, batch, tuple(d.class_names), n)
 
 @dataclass(frozen=True)
+class CheckedConfig(TrainConfig):
+    "A `TrainConfig` that `check()` passed, its values in the form the run wants; frozen, so they stay the ones checked."
+    def check(self, plain_checked=False) -> 'CheckedConfig':
+        "Itself: its values were checked once, when it was made."
+        return self
+
+@dataclass(frozen=True)
 class ResolvedRun:
     "A checked `TrainConfig` resolved against the loaded data (`TrainConfig.resolve`): what `run` decides, decided once and passed down."
-    config: TrainConfig   # the settings, checked
+    config: CheckedConfig # the settings, checked
     image_shape: tuple    # (H, W, C) of the loaded images: the networks are built (and their size checked) for it
     likelihood: str       # as asked, or `likelihood_for`'s choice for 'auto'
     binarize: bool        # dynamic binarization of the training images: a Bernoulli model on images not already 0/1
@@ -116,14 +121,13 @@ def likelihood_for(likelihood, d) -> str:
 def _make_model(r, name):
     "The untrained model of a `ResolvedRun` (its image shape, likelihood and classes); `name` is the data set's, for the message."
     c = r.config
-    kw = dict(beta=c.beta, likelihood=r.likelihood, seed=c.seed, image_shape=r.image_shape)
-    if c.model == 'vae' and c.k > 1: return make_iwae(c.arch, c.latent_dim, k=c.k, prior=c.prior, **{k: v for k, v in kw.items() if k != 'beta'})
-    kw.update(free_bits=c.free_bits, kl_warmup=c.kl_warmup)
-    if c.model == 'vae': return make_vae(c.arch, c.latent_dim, prior=c.prior, **kw)
+    if c.model == 'vae' and c.k > 1: return make_iwae(c.arch, c.latent_dim, k=c.k, prior=c.prior, likelihood=r.likelihood, seed=c.seed, image_shape=r.image_shape)
+    kw = dict(beta=c.beta, likelihood=LIKELIHOODS[r.likelihood], seed=c.seed, free_bits=c.free_bits, kl_warmup=c.kl_warmup, checked=True)   # checked once
+    if c.model == 'vae': return _make_vae(c.arch, c.latent_dim, None, r.image_shape, prior=c.prior, **kw)                          # by `check()`
     if len(r.class_names) < 2:
         raise ValueError(f"--model cvae needs labelled images of at least 2 classes, and {name} has {len(r.class_names) or 'no'} "
                          f"class{'es' * (len(r.class_names) != 1)}: put the images in one sub-folder per class")
-    return make_cvae(c.arch, c.latent_dim, prior=c.prior, num_classes=len(r.class_names), class_names=r.class_names, **kw)
+    return _make_cvae(c.arch, c.latent_dim, None, r.image_shape, len(r.class_names), prior=c.prior, class_names=r.class_names, **kw)
 
 def _training_data(c, d, conditional):
     "(x, y) to train on, and (name, x, y) to validate on, from the loaded data set `d`."
@@ -196,8 +200,9 @@ def _figures(model, history, d, seed) -> dict:
     "The run's pictures, by file name."
     x_test, y_test = d.test
     shown = [np.flatnonzero(y_test == c)[0] for c in range(len(d.class_names)) if (y_test == c).any()] if y_test is not None else slice(0, 10)   # a class the test split lacks is left out
-    samples = plot_digit_grid(model, n_styles=8, seed=seed) if model.conditional else plot_samples(model, n=64, ncol=16, seed=seed)
-    recon = plot_reconstructions(model, x_test[shown][:10], n=10, y=y_test[shown][:10] if model.conditional else None)
+    samples = plot_digit_grid(model, n_styles=8, seed=seed) if model.conditional else _plot_samples(model, 64, 16, seed)
+    x = x_test[shown][:10]                      # the model was made here, the test images checked as they were loaded: not checked again
+    recon = _plot_reconstructions(model, x, np.eye(model.num_classes, dtype=np.float32)[y_test[shown][:10]] if model.conditional else None)
     return {'samples.png': samples, 'reconstructions.png': recon, 'loss.png': plot_history(history)}
 
 
@@ -216,9 +221,9 @@ def run(config:TrainConfig,  # what to train, on what
         callbacks=(),        # more Keras callbacks for `train_vae`
        ) -> RunRecord:
     "Train and evaluate the model `config` describes and draw its pictures; nothing is written to disk but the `checkpoint`, if asked for."
-    c = config if config.checked else config.check()          # checked once, at the boundary (the command line checks it before TensorFlow starts)
+    c = config.check()                                        # checked once, at the boundary (the command line checks it before TensorFlow starts)
     state = resume_state(checkpoint, c) if resume else None   # before the data are read: one line if none is kept, or another run's
-    d = load_dataset(c.dataset, path=c.data, download=False if c.offline else None, image_size=c.image_size or None, color_mode=c.color_mode)
+    d = _load_dataset(c.dataset, path=c.data, download=False if c.offline else None, image_size=c.image_size or None, color_mode=c.color_mode)
     say(d.describe())
     keras.utils.set_random_seed(c.seed)
     r = c.resolve(d)                                          # image shape, likelihood, binarization, schedule: decided once, here

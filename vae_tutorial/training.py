@@ -8,8 +8,8 @@ import math, contextlib
 from typing import NamedTuple
 import numpy as np
 from .backend import keras, import_tensorflow, replicas_in_sync
-from .checks import check_images, check_count, check_model, check_settings
-from .data import make_dataset, binarize
+from .checks import check_images, check_count, check_model, check_settings, check_labels
+from .data import _make_dataset, binarize
 
 # %% auto #0
 __all__ = ['VALIDATION_SEED', 'PRECISIONS', 'FLOAT32_LAYERS', 'STEPS_PER_EXECUTION', 'SPE_DISTRIBUTED', 'BINARIZE_IN_STEP', 'is_binary', 'TrainingDiverged', 'StopOnNaN', 'Replicas', 'data_parallel', 'with_precision', 'trainable_copy', 'auto_jit_compile', 'loss_per_replica', 'binarizing_step', 'train_vae', 'SampleSnapshots']
@@ -208,8 +208,8 @@ def binarizing_step(model,      # the model `fit` trains (`train_vae`'s trainee)
 def _fit_data(model, x, y, batch_size, seed, binarize_data, shuffle=True, drop_remainder=False):
     "A `tf.data` pipeline of `x` for `fit`; a CVAE's one-hot labels travel as a second input, not as targets."
     k = model.num_classes if model.conditional else 10
-    ds = make_dataset(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed, dynamic_binarize=binarize_data,
-                      one_hot_labels=model.conditional, num_classes=k, drop_remainder=drop_remainder)
+    ds = _make_dataset(x, y, batch_size, shuffle=shuffle, seed=seed, dynamic_binarize=binarize_data,   # checked by `train_vae`, or at
+                       one_hot_labels=model.conditional, num_classes=k, drop_remainder=drop_remainder)  # a run's boundary
     return ds.map(lambda xb, yb: ((xb, yb),)) if model.conditional else ds
 
 def _check_labels_given(model, y, y_val, x_val):
@@ -245,6 +245,9 @@ def train_vae(model,                 # a VAE (or CVAE) to train
     x, x_val = check(x, 'training images'), None if x_val is None else check(x_val, 'validation images')
     epochs, batch_size, learning_rate = check_settings(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate)
     _check_labels_given(model, y, y_val, x_val)
+    if model.conditional:
+        y = check_labels(y, len(x), model.num_classes)
+        y_val = None if x_val is None else check_labels(y_val, len(x_val), model.num_classes, 'validation labels')
     if binarize_data is None: binarize_data = model.pixel_likelihood.binary and not is_binary(x)
     return _fit(model, x, x_val, epochs, batch_size, learning_rate, bool(binarize_data), seed, callbacks, verbose, jit_compile, y, y_val,
                 distribute, precision, steps_per_execution, distributed_steps_per_execution, binarize_in_step, float32_layers, guard)
