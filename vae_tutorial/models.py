@@ -438,16 +438,19 @@ class CVAE(VAE):
         mean, log_var = self.prior_of(digits)
         return mean, np.exp(0.5 * log_var)[:, :, None] * np.eye(self.latent_dim, dtype=np.float32)
 
+    def _with_code_params(self, codes, y) -> tuple:
+        "`codes` (styles or codes, n × d) checked, with the mean and scale `code_params` gives for their labels `y`."
+        codes = check_codes(codes, self.latent_dim)
+        return (codes, *self.code_params(y, len(codes)))
+
     def code_of_style(self, style, y) -> np.ndarray:
         "Codes z = μ(y) + S(y)·ε for styles ε (n, d) and labels `y` (one for all, or one per row), S·Sᵀ the covariance of `code_params`."
-        style = check_codes(style, self.latent_dim)
-        mean, scale = self.code_params(y, len(style))
+        style, mean, scale = self._with_code_params(style, y)
         return (mean + np.einsum('nij,nj->ni', scale, style)).astype(np.float32)
 
     def style_of(self, z, y) -> np.ndarray:
         "The style ε = S(y)⁻¹·(z − μ(y)) of codes `z` under their labels `y`: the inverse of `code_of_style`."
-        z = check_codes(z, self.latent_dim)
-        mean, scale = self.code_params(y, len(z))
+        z, mean, scale = self._with_code_params(z, y)
         return np.linalg.solve(scale.astype(np.float64), (z - mean).astype(np.float64)[..., None])[..., 0].astype(np.float32)
 
     def carry_style(self,

@@ -196,13 +196,16 @@ def _draw_boxes(ax, boxes, arrows, half_height, shrink):
         ax.add_patch(FancyArrowPatch((xa, ya), (xb, yb), arrowstyle='-|>', mutation_scale=12, lw=1.2, ls='--' if dashed else '-',
                                      shrinkA=shrink, shrinkB=shrink, connectionstyle=f'arc3,rad={rad}', color='k'))
 
+def _diagram(ax, figsize, image_shape) -> tuple:
+    "The axes of a network drawing (`new_axes`), and its images' size as the boxes of x and the logits say it: H×W, ×C for colour."
+    h, w, c = check_image_shape(image_shape)
+    return new_axes(ax, figsize), f'{h}×{w}' + ('' if c == 1 else f'×{c}')
+
 def draw_vae_network(ax=None,                # matplotlib axes to draw on; a new Figure when None
                      image_shape=IMAGE_SHAPE, # (H, W, C) of the images, for the labels of x and the logits
                     ):
     "Draw the VAE's path: x → encoder → (mean, log_var) → z = mean + σ·ε → decoder → logits, with the KL to N(0, I)."
-    ax = new_axes(ax, (9, 2.4))
-    h, w, c = check_image_shape(image_shape)
-    size = f'{h}×{w}' + ('' if c == 1 else f'×{c}')
+    ax, size = _diagram(ax, (9, 2.4), image_shape)
     boxes = {'x': (0.05, 0.55, f'image $x$\n{size}', '0.85'), 'enc': (0.23, 0.55, 'encoder\n$Q(z|X)$', '#a9c9ef'),
              'stats': (0.41, 0.55, 'mean,\nlog_var', 'w'), 'z': (0.59, 0.55, '$z$ = mean\n+ σ·ε', 'w'),
              'dec': (0.77, 0.55, 'decoder\n$P(X|z)$', '#b6e3b6'), 'out': (0.95, 0.55, f'logits\n{size}', '0.85'),
@@ -384,9 +387,7 @@ def draw_cvae_network(ax=None,                # matplotlib axes to draw on; a ne
                       image_shape=IMAGE_SHAPE, # (H, W, C) of the images, for the labels of x and the logits
                      ):
     "Draw the CVAE's networks: [x, y] → encoder → (mean, log_var) → z; [z, y] → decoder → logits; y → prior net."
-    ax = new_axes(ax, (9, 3))
-    h, w, c = check_image_shape(image_shape)
-    size = f'{h}×{w}' + ('' if c == 1 else f'×{c}')
+    ax, size = _diagram(ax, (9, 3), image_shape)
     boxes = {'x': (0.05, 0.62, f'image $x$\n{size}', '0.85'), 'y': (0.25, 0.18, 'label $y$\none-hot (10)', '#f6d28b'),
              'enc': (0.25, 0.62, 'encoder\n$q_\\phi(z|x,y)$', '#a9c9ef'), 'stats': (0.44, 0.62, 'mean,\nlog_var', 'w'),
              'z': (0.61, 0.62, '$z$ = mean\n+ σ·ε', 'w'), 'dec': (0.78, 0.62, 'decoder\n$p_\\theta(x|z,y)$', '#b6e3b6'),
