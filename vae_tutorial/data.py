@@ -394,7 +394,7 @@ def _load(name, path=None, download=None, timeout=10.0) -> ImageData:
     data = _assemble(name, _read_sample(name), 'sample', str(SAMPLE_FILE))
     sizes = '/'.join(f'{len(s.x):,}' for s in data.splits.values())
     warnings.warn(f"Using the bundled sample of {name} ({sizes} {'/'.join(data.splits)} images) because {'; '.join(tried)}. "
-                  f"For the full set, {how}.", SampleDataWarning, stacklevel=3)
+                  f"For the full set, {how}.", SampleDataWarning, stacklevel=4)   # the line that called `load_mnist` or `load_dataset`
     return data
 
 # %% ../nbs/00_data.ipynb #281f1339
