@@ -649,14 +649,19 @@ def load_folder(folder,                     # a folder of images, or of one sub-
                ) -> ImageData:
     "Your own images, read as `keras.utils.image_dataset_from_directory` reads them: resized, in [0, 1], grey kept grey, labelled by sub-folder, split with a seed."
     p = check_dataset_folder(folder)
-    h, w = _image_size(image_size)
+    size = _image_size(image_size)
     check_choice(color_mode, COLOR_MODES, 'color_mode')
     check_choice(interpolation, ('bilinear', 'nearest', 'bicubic', 'area', 'lanczos3', 'lanczos5', 'gaussian', 'mitchellcubic'), 'interpolation')
     test_fraction = check_positive(test_fraction, 'test_fraction')
     if test_fraction >= 1: raise ValueError(f"test_fraction={test_fraction!r}; it must lie between 0 and 1, e.g. 0.2")
+    return _load_folder(folder, p, size, color_mode, test_fraction, seed, interpolation, crop_to_aspect_ratio)
+
+def _load_folder(folder, p, size, color_mode='auto', test_fraction=0.2, seed=0, interpolation='bilinear', crop_to_aspect_ratio=False) -> ImageData:
+    "`load_folder` of checked values: `p`, the readable folder `folder` names (`check_dataset_folder`), and `size`, (height, width)."
+    h, w = size   # its warnings point at the line that called `load_folder` (stacklevel 3)
     index = _index_folder(p)                         # FIFOs, devices, oversized pictures and loops: left out, never opened
     files, class_names, labelled = index.files, index.class_names, bool(index.class_names)
-    for note in _left_out_notes(index, p.name): warnings.warn(note, ImageFolderWarning, stacklevel=2)
+    for note in _left_out_notes(index, p.name): warnings.warn(note, ImageFolderWarning, stacklevel=3)
     if not files and not any(index.left_out.values()):
         where = 'its class sub-folders hold' if labelled else 'it holds'
         raise DataFileError(f"{folder}: {where} no image files that Keras reads ({', '.join(IMAGE_EXTENSIONS)})")
@@ -671,7 +676,7 @@ def load_folder(folder,                     # a folder of images, or of one sub-
                             f"(not {', '.join(bad[:3])}{', ...' if len(bad) > 3 else ''}); need at least 2: replace the broken files with valid images")
     if bad:
         warnings.warn(f"Skipped {len(bad):,} of {len(files):,} image files in {p.name}/ that could not be decoded: "
-                      f"{', '.join(bad[:3])}{', ...' if len(bad) > 3 else ''}", ImageFolderWarning, stacklevel=2)
+                      f"{', '.join(bad[:3])}{', ...' if len(bad) > 3 else ''}", ImageFolderWarning, stacklevel=3)
     y = np.asarray(index.labels, np.int64)[kept]
     if labelled and (few := [(c, int(n)) for c, n in zip(class_names, np.bincount(y, minlength=len(class_names))) if n < MIN_PER_CLASS]):
         shown = '; '.join(f"{c}/ has {'no' if n == 0 else f'only {n}'} readable image{'s' * (n != 1)}" for c, n in few[:3]) + (f'; and {len(few) - 3} more' if len(few) > 3 else '')
@@ -683,13 +688,13 @@ def load_folder(folder,                     # a folder of images, or of one sub-
         row = {int(i): r for r, i in enumerate(kept)}
         for i in scan.alpha: x[row[i]] = _resize_like_keras(_on_white(p / files[i], color_mode == 'grayscale'), (h, w), interpolation, crop_to_aspect_ratio)
         warnings.warn(f"Composited {len(scan.alpha):,} of {len(kept):,} images with transparent pixels on white "
-                      f"(e.g. {files[scan.alpha[0]]}), so that colour hidden under them stays hidden", ImageFolderWarning, stacklevel=2)
+                      f"(e.g. {files[scan.alpha[0]]}), so that colour hidden under them stays hidden", ImageFolderWarning, stacklevel=3)
     mode = color_mode
     if color_mode == 'auto':                         # grey pictures decode with R = G = B exactly, and resizing keeps it so
         mode = 'grayscale' if all((b[..., :1] == b[..., 1:]).all() for b in np.array_split(x, max(1, len(x) // 1024))) else 'rgb'
         if mode == 'grayscale': x = np.ascontiguousarray(x[..., :1])
     if index.stray: warnings.warn(f"Left out {len(index.stray)} image file(s) lying directly in {p.name}/ beside its class sub-folders "
-                                  f"(e.g. {index.stray[0]}): Keras reads only the sub-folders", ImageFolderWarning, stacklevel=2)
+                                  f"(e.g. {index.stray[0]}): Keras reads only the sub-folders", ImageFolderWarning, stacklevel=3)
     tr, te = split_indices(y, test_fraction, seed)
     pct = round(100 * test_fraction)
     colour = 'RGB' if mode == 'rgb' else 'grey' + (' (every image is grey)' if color_mode == 'auto' else '')
@@ -722,10 +727,12 @@ def load_dataset(dataset,             # a name in `REGISTRY`, or the path of a f
                  timeout=10.0,        # named data sets: seconds a download may stall
                 ) -> ImageData:
     "What `--dataset` names: a known data set (through `load`) or a folder of your own images (through `load_folder`)."
-    return _load_dataset(check_dataset(dataset), path, download, image_size, color_mode, test_fraction, seed, timeout)
+    name = check_dataset(dataset)
+    if name in REGISTRY or path is not None: return _load_dataset(name, path, download, image_size, color_mode, test_fraction, seed, timeout)
+    return load_folder(name, 32 if image_size is None else image_size, color_mode or 'auto', test_fraction, seed)   # which checks its settings
 
 def _load_dataset(name, path=None, download=None, image_size=None, color_mode=None, test_fraction=0.2, seed=0, timeout=10.0) -> ImageData:
-    "`load_dataset` of a `name` checked already (by `check_dataset`: a run's settings are checked once, at the boundary)."
+    "`load_dataset` of checked values (a run's, checked once at its boundary): `name` by `check_dataset`; for a folder, `image_size` a side and `color_mode` too."
     if name in DATASETS:
         h, w, c = REGISTRY[name].image_shape
         if image_size is not None and _image_size(image_size) != (h, w):
@@ -736,7 +743,7 @@ def _load_dataset(name, path=None, download=None, image_size=None, color_mode=No
     if name in REGISTRY:                      # made on the fly (the procedural colour sprites); image_size is its canvas
         return REGISTRY[name].make(size=32 if image_size is None else _image_size(image_size)[0], seed=seed)
     if path is not None: raise ValueError("path= names the .npz file of a named data set; for a folder of images pass only the folder")
-    return load_folder(name, 32 if image_size is None else image_size, color_mode or 'auto', test_fraction, seed)
+    return _load_folder(name, Path(name).expanduser(), ((image_size or 32),) * 2, color_mode or 'auto', test_fraction, seed)
 
 # %% ../nbs/00_data.ipynb #80af6198
 def binarize(x,          # images with values in [0, 1]
