@@ -63,6 +63,7 @@ class TrainConfig:
     def check(self,
               plain_checked=False,  # True: `vae_tutorial_train` checked the values it can without TensorFlow (`PLAIN`) already
              ) -> 'TrainConfig':
+        "Check every value and every combination once, at the boundary: a bad one raises one line naming it and the fix; returns the config."
         check_choice(self.model, MODELS, 'model')
         if not plain_checked:
             check_dataset(self.dataset); check_color_mode(self.color_mode, self.dataset); check_image_size(self.image_size, self.dataset)
