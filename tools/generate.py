@@ -311,7 +311,7 @@ def render_api() -> dict:
         if page: out += [f'[{notebook_title(nb) or modname}]({page}){": " + desc if desc else ""}', '']
         elif desc: out += [desc, '']
         rows = module_rows(modname, mod, syms, anchors)
-        wordless += [f'{full}.{name}' for name, _, d in rows if d.startswith('Constant') or not re.search(r'[A-Za-z]{2,}', re.sub(r'`[^`]*`', '', d))]
+        wordless += [f'{full}.{name}' for name, _, d in rows if d.startswith(('Constant', 'Property')) or not re.search(r'[A-Za-z]{2,}', re.sub(r'`[^`]*`', '', d))]
         if not rows:
             out += ['_No public names._', '']
             continue

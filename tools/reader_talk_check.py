@@ -96,7 +96,7 @@ def check_file(path, root=ROOT) -> list:
     def report(prefix, text, reprs=True):
         for i, line in enumerate(text.splitlines(), 1):
             show = line.strip()
-            for what, hit in findings_in(line, reprs):
+            for what, hit in dict.fromkeys(findings_in(line, reprs)):   # each kind of finding once a line
                 out.append(f"{prefix}:{i}: {what}: {hit!r} in: {show[:140]}{'…' if len(show) > 140 else ''}")
     if path.suffix == '.ipynb':
         for c, cell in enumerate(json.loads(path.read_text(encoding='utf-8')).get('cells', [])):

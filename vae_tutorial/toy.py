@@ -38,7 +38,9 @@ class LinearGaussian:
     def __repr__(self): return f"LinearGaussian(a={self.a}, b={self.b}, noise_std={self.noise_std})"
 
     @property
-    def noise_var(self): return self.noise_std ** 2
+    def noise_var(self):
+        "The variance s² of the observation noise."
+        return self.noise_std ** 2
 
     def log_prior(self, z):
         "log N(z; 0, 1), elementwise over `z`."

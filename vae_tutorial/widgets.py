@@ -67,9 +67,13 @@ class Explorer:
         self.update()
 
     @property
-    def state(self) -> dict: return {k: c.value for k, c in self.controls.items()}
+    def state(self) -> dict:
+        "The value of each control, by name."
+        return {k: c.value for k, c in self.controls.items()}
     @property
-    def sliders(self) -> list: return [c for c in self.controls.values() if isinstance(c, W.FloatSlider)]
+    def sliders(self) -> list:
+        "The controls that are sliders, in order."
+        return [c for c in self.controls.values() if isinstance(c, W.FloatSlider)]
 
     def _decoded(self, state):
         "`decode(state)` as one float32 image (H, W, C), or a one-line ValueError."
