@@ -9,8 +9,8 @@ or a click does), reads the canvas back and checks:
 1. **against Python** (always): a page built here from small models (seeded, 3 epochs on 1,000 digits of the
    bundled sample: no data, seconds) with the latent explorer, the digit picker and the CVAE interpolator. After
    each move the canvas must equal the explorer's own Python decode of the same point, `explorer.set(**state).image`, to within
-   half a grey level of the sheet (`StaticExplorer.tolerance`: 16 greys by default) and half a level of the canvas, and it must
-   change whenever the Python decode changes.
+   half a grey level of the sheet (`StaticExplorer.tolerance`; the sheets here keep 256 greys, so that neighbouring tiles
+   stay apart, where the pages keep 16) and half a level of the canvas, and it must change whenever the Python decode changes.
 2. **the built docs page** (`--page`, else nbs/06_explorer.ipynb through nbconvert): every explorer on it moves;
    after each move the canvas equals the sheet's tile for that state, read in Python from the page itself (the
    notebook's own tests check each tile against the trained model's decode), and it changed.
@@ -132,8 +132,10 @@ def python_page(tmp: Path):
     vae = make_vae('dense', latent_dim=2, seed=0); train_vae(vae, x, epochs=3, verbose=0)
     cvae = make_cvae('dense', latent_dim=2, prior='learned', seed=0); train_vae(cvae, x, epochs=3, verbose=0, y=y)
     a, b = np.flatnonzero(y == 4)[0], np.flatnonzero(y == 9)[0]
-    made = [(latent_explorer(vae), dict(n=9, model=vae)), (digit_picker(cvae), dict(n=7, model=cvae)),
-            (interpolator(cvae, x[a], x[b], 4, 9), dict(n=11, model=cvae))]
+    # 8-bit sheets here (the pages use 16 greys): neighbouring tiles of these small models differ by a few 8-bit levels,
+    # which 16 greys would merge, and the check must tell them apart; nbs/06_explorer.ipynb holds 16-grey tiles to their decodes
+    made = [(latent_explorer(vae), dict(n=9, model=vae, levels=256)), (digit_picker(cvae), dict(n=7, model=cvae, levels=256)),
+            (interpolator(cvae, x[a], x[b], 4, 9), dict(n=11, model=cvae, levels=256))]
     found, body = {}, []
     for ex, kw in made:
         s = static_explorer(ex, **kw)
