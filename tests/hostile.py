@@ -605,9 +605,15 @@ def signal_mid_write(sig):
     def call():
         out = TMP/'runs'/f'sig{sig}'/'run'
         before = old_run(out)
-        code = (f"import sys, time, signal; sys.path.insert(0, {str(ROOT)!r}); sys.path.insert(0, {str(ROOT/'tests')!r})\n"
+        code = (f"import sys, time, signal; sys.path.insert(0, {str(ROOT)!r})\n"
                 "signal.signal(signal.SIGINT, signal.default_int_handler)\n"   # as in a terminal, even if the runner's shell ignores SIGINT (a background job)
-                f"from hostile_helpers import slow_write_run; slow_write_run({str(out)!r})\n")
+                "from pathlib import Path; from types import SimpleNamespace; from vae_tutorial.cli import write_run\n"
+                "class Fig:   # a figure that takes `wait` s to render: the second one is still rendering when the signal comes\n"
+                "    def __init__(self, wait): self.wait = wait\n"
+                "    def savefig(self, path, **kw): Path(path).write_bytes(b'new'); time.sleep(self.wait)\n"
+                "class Model:\n    def save(self, path): Path(path).write_bytes(b'model')\n"
+                "figs = {'samples.png': Fig(0), 'reconstructions.png': Fig(30), 'loss.png': Fig(0)}\n"
+                f"write_run(SimpleNamespace(model=Model(), figures=figs, record={{'tag': 'new'}}), Path({str(out)!r}), {{}})\n")
         p = subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         t0 = time.time()
         while not any(n.startswith('.') for n in listing(out.parent)) and time.time() - t0 < 60 and p.poll() is None: time.sleep(0.05)
