@@ -59,14 +59,10 @@ def works(check=lambda r: None):
     judge.expect = 'works'
     return judge
 
-HUGE = re.compile(r'10\*\*7|10000000|10\*\*9|10\*\*6')   # cases that allocate tens of GB if nothing refuses them
-SKIP_HUGE = '--skip-huge' in sys.argv                    # for measuring code that does not refuse them yet
 ONLY = re.compile(sys.argv[sys.argv.index('--only') + 1], re.I) if '--only' in sys.argv[1:-1] else None   # run only the cases so named
 
 def case(name, call, judge):
     if ONLY and not ONLY.search(name): return
-    if SKIP_HUGE and HUGE.search(name):
-        results.append((name, False, 'not run: would allocate tens of GB', 0)); return
     t0 = time.time()
     try: bad = judge(call)
     except BaseException as e: bad = f'the case itself broke: {type(e).__name__}: {e}'
@@ -151,8 +147,6 @@ pending = []
 def cli_case(name, judge, cmd, *args, **kw):
     "Start a CLI case now; judged at the end."
     if ONLY and not ONLY.search(name): return
-    if SKIP_HUGE and HUGE.search(name):
-        results.append(('CLI ' + name, False, 'not run: would allocate tens of GB', 0)); return
     if kw.get('as_nobody'):                    # forked now, before any thread or TensorFlow starts
         try: out = cli_in_child(cmd, *args, **kw); pending.append((name, judge, type('Done', (), {'result': lambda self: out})()))
         except BaseException as e:
