@@ -309,7 +309,6 @@ def summary(res) -> str:
 
 def check_elbo(exe, tmp: Path, out: Path, page, problems) -> list:
     "3. a page built here and 4. the built 02 page: every move changes the numbers and the plot, and both equal Python's. The latencies."
-    import numpy as np
     from vae_tutorial.losses import _in_ten_thousandths
     latencies = []
     t0 = time.time()

@@ -375,28 +375,14 @@ def result_rows(reader=False) -> list:
         deltas = '; '.join(f"{names.get(k, k)} {v - ref:+.2f}" for k, v in sorted(lv['levers'].items(), key=lambda kv: kv[1]) if k != 'dense')
         out.append((f"Density levers on static binarized MNIST, {lv['epochs']} epochs each (NLL k={lv['eval_k']}, {lv['test_images']:,} test images)",
                     f"dense reference **{ref:.2f} nats**; {deltas}", label(lv['date'], lv['commit'])))
-    t = last_json('throughput.txt')
-    if t:
-        for arch in ('conv', 'dense'):
-            a = t[arch]
-            extra = f"; {a['gflops']} GFLOP/s = {a['fraction_of_peak']:.0%} of the {t['matmul_peak_gflops']} GFLOP/s matmul peak" if arch == 'dense' else ''
-            out.append((f"Training throughput, {arch} VAE (batch {a['batch']}, jit={a['jit']})",
-                        f"**{a['fit_images_per_s']:,} images/s** with `fit`; {a['fit_over_tape']:.2f}× a plain GradientTape loop{extra}",
-                        label(t['date'], t['commit'])))
     n = last_json('notebook_times.txt')
     if reader: n = None      # how long CI takes is news for contributors, not for a reader
-    if n and 'ci_total' in n:   # a --ci run: CI's two passes
+    if n:   # CI's two passes
         passes = ' + '.join(f"{k} {v:.0f} s" for k, v in n['ci_passes'].items())
         slowest = max(((nb, s, k) for k, per in n['per_notebook_by_pass'].items() for nb, s in per.items()), key=lambda t: t[1])
         out.append(("Notebook tests as CI runs them (`nbdev_test` in two balanced halves, quick mode, both data paths)",
                     f"**{n['ci_total']:.0f} s** ({passes}; budget 300 s); slowest {slowest[0]} {slowest[1]} s ({slowest[2]})",
                     label(n.get('date'), n.get('commit'))))
-    elif n:
-        slowest = max(n['per_notebook'].items(), key=lambda kv: kv[1])
-        out.append(("Notebook tests (`nbdev_test`, quick mode)",
-                    f"**{n['sum']:.0f} s** for all {len(n['per_notebook'])} notebooks one at a time"
-                    + (f"; {n['suite_n_workers_2']:.0f} s as CI runs them" if 'suite_n_workers_2' in n else '')
-                    + f"; slowest {slowest[0]} {slowest[1]:.0f} s", label(n.get('date'), n.get('commit'))))
     r = last_json('keras_io_race.txt')
     if r:
         floor = r['rates'].get('compute floor (one resident batch, compiled step)')
@@ -434,7 +420,7 @@ def result_rows(reader=False) -> list:
                     + f"; --help {span(sec, helps)}" + (f" (before: {span(before, helps)})" if before else ''),
                     f"median of {cs['repeats']} fresh processes; {label(cs['date'], cs['commit'])}"))
     c = last_json('cvae_accuracy.txt')
-    if c and 'rows' in c:       # a run over latent sizes: the lowest accuracy of `generate`, and of drawing z from the prior
+    if c:       # a run over latent sizes: the lowest accuracy of `generate`, and of drawing z from the prior
         low = lambda k: min(c['rows'], key=lambda r: r[k])
         g, p = low('generate'), low('prior')
         sizes = sorted({r['latent_dim'] for r in c['rows']}); archs = ' and '.join(sorted({r['arch'] for r in c['rows']}))
@@ -442,13 +428,6 @@ def result_rows(reader=False) -> list:
                     f"**≥ {100 * g['generate']:.1f}%** with `generate` (lowest: {g['arch']} {g['latent_dim']}-D); z from the prior: "
                     f"down to {100 * p['prior']:.1f}% ({p['arch']} {p['latent_dim']}-D)",
                     f"{c['epochs']} epochs; classifier {100 * c['classifier_accuracy']:.2f}%; {label(c['date'], c['commit'])}"))
-    elif c:
-        for prior in ('standard', 'learned'):
-            r = c[prior]
-            worst = min(range(10), key=lambda d: r['per_digit'][d])
-            out.append((f"CVAE conditional accuracy, {prior} prior",
-                        f"**{100 * r['overall']:.1f}%** (lowest: digit {worst}, {100 * r['per_digit'][worst]:.1f}%)",
-                        f"{c['epochs']} epochs; classifier {100 * c['classifier_accuracy']:.2f}%; {label(c['date'], c['commit'])}"))
     return out
 
 def results_table(reader=False) -> str:
