@@ -457,10 +457,13 @@ def plot_vae_vs_cvae(vae,        # a trained VAE
     check_model(cvae, 'plot_vae_vs_cvae (its second model)', conditional=True)
     d, n = int(check_digits(digit, cvae.num_classes)), check_count(n, 'n')
     ncol = int(math.ceil(math.sqrt(n)))
-    fig = InlineFigure(figsize=(2 * ncol * 0.5 + 0.4, -(-n // ncol) * 0.5 + 0.5), layout='constrained')
+    fig = InlineFigure(figsize=(max(2 * ncol * 0.5 + 0.4, 5.6), -(-n // ncol) * 0.5 + 0.5), layout='constrained')
     a1, a2 = fig.subplots(1, 2)
-    show_grid(a1, vae.sample(n, seed=seed), ncol, 'VAE: z ~ N(0, I)\n(whatever digit comes)')
-    show_grid(a2, cvae.generate(d, n, seed=seed), ncol, f'CVAE: z ~ N(μ_{d}, Σ_{d})\n"draw me a {d}"')
+    show_grid(a1, vae.sample(n, seed=seed), ncol, 'VAE: $z \\sim \\mathcal{N}(0, I)$\n(whatever digit comes)')
+    codes = cvae.class_codes   # what `generate` draws from: the class Gaussian at temperature τ, else the prior
+    how = (rf'$z \sim \mathcal{{N}}(\mu_{{{d}}}, \tau^2\Sigma_{{{d}}})$, $\tau = {codes["temperature"]:g}$' if codes
+           else rf'$z \sim p(z\,|\,y = {d})$')
+    show_grid(a2, cvae.generate(d, n, seed=seed), ncol, f'CVAE: {how}\n"draw me a {d}"')
     return fig
 
 # %% ../nbs/05_evaluation.ipynb #171ce1ba
