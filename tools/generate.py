@@ -63,6 +63,12 @@ def sync(path: Path, text: str, check: bool, target: str) -> bool:
 
 # ---- readme ---------------------------------------------------------------------------------------------------------
 
+def developing() -> str:
+    "README.md's last section: CONTRIBUTING.md's block between `<!-- readme:start` and `<!-- readme:end -->` (the site's index leaves it out)."
+    m = re.search(r'<!-- readme:start[^>]*-->\n(.*?)<!-- readme:end -->', (ROOT/'CONTRIBUTING.md').read_text(), re.S)
+    if not m: raise Problem('CONTRIBUTING.md has no <!-- readme:start --> ... <!-- readme:end --> block for the README')
+    return '\n## Developing\n\n' + re.sub(r'^## .*\n\n', '', m[1]).strip() + '\n\nMore in [CONTRIBUTING.md](CONTRIBUTING.md).\n'
+
 def render_readme() -> dict:
     "{README.md: its text}, from the project's `readme_nb` processed by nbdev and exported by nbconvert."
     from nbdev.config import get_config
@@ -95,7 +101,7 @@ def render_readme() -> dict:
     head = README_HEADER + '\n\n'
     if 'title' in front: head += f"# {front['title']}\n\n"
     if 'description' in front: head += f"> {front['description']}\n\n"
-    text = head + body.strip() + '\n'
+    text = head + body.strip() + '\n' + developing()
     # links between notebooks are relative to nbs/ on the site; from the repository root they need the folder
     text = re.sub(r'\]\((?!https?:|#|/)([^)]+\.ipynb)\)', lambda m: f'](nbs/{m[1]})', text)
     text = re.sub(r'\]\((images/[^)]+)\)', lambda m: f'](nbs/{m[1]})', text)   # committed images live in nbs/images
