@@ -4,11 +4,12 @@
 
 # %% ../nbs/09_export.ipynb #e9a00006
 from __future__ import annotations
-import importlib.util, json, logging, os, shutil, tempfile, warnings
+import contextlib, importlib.util, json, logging, os, shutil, tempfile, warnings
 from pathlib import Path
 import numpy as np
 from .checks import check_model
 from .files import write_error
+from .backend import silenced_stderr
 from . import __version__
 
 # %% auto #0
@@ -132,6 +133,18 @@ def export_info(model, format, parts) -> dict:
             'class_names': list(model.class_names) if model.conditional else None,
             'parts': {p: {'file': p + ending, 'inputs': io[p][0], 'outputs': io[p][1]} for p in parts}, 'z': _z_of(model)}
 
+@contextlib.contextmanager
+def _quiet():
+    "Inside the block, the converters say nothing: no deprecation notes, no progress lines naming temporary folders (Python's loggers and TensorFlow's C++ log); a failure still raises."
+    loggers = [logging.getLogger(name) for name in ('tensorflow', 'tf2onnx', 'absl')]
+    levels = [lg.level for lg in loggers]
+    with warnings.catch_warnings(), silenced_stderr():
+        warnings.simplefilter('ignore')
+        for lg in loggers: lg.setLevel(logging.CRITICAL)
+        try: yield
+        finally:
+            for lg, level in zip(loggers, levels): lg.setLevel(level)
+
 # %% ../nbs/09_export.ipynb #e9a00017
 def _check_onnx(path, part):
     "Refuse an ONNX file the converter left with operations ONNX does not define (it only logs them), in one line."
@@ -156,15 +169,13 @@ def export_model(model,                 # a trained VAE or CVAE (make_vae, make_
     if keras.backend.backend() != 'tensorflow':
         raise ExportError(f"export_model runs on Keras' TensorFlow backend, not {keras.backend.backend()}: set KERAS_BACKEND=tensorflow before Python starts")
     nets, ending = serving_models(model), FORMATS[format][0]
-    logging.getLogger('tf2onnx').setLevel(logging.CRITICAL)   # its progress lines; a failure is checked below
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         new = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f'.{folder.name}.new-'))
     except OSError as e: raise write_error(e, folder) from None
     try:
         for p in parts:
-            with warnings.catch_warnings():      # the converters' own deprecation notes
-                warnings.simplefilter('ignore')
+            with _quiet():
                 nets[p].export(str(new/(p + ending)), format=format, verbose=False)
             if format == 'onnx': _check_onnx(new/(p + ending), p)
         (new/INFO_FILE).write_text(json.dumps(export_info(model, format, parts), indent=1) + '\n')
