@@ -70,11 +70,11 @@ def check_trained(model, what='export_model'):
     "`model` if it is a trained vae_tutorial model with a decoder that one pass can export; else one line saying why not."
     check_model(model, what)
     if getattr(model, 'autoregressive', False):
-        raise ExportError(f"{what}: this model's decoder draws pixels one by one (pixel_net), which one exported pass cannot do; export a model without pixel=True")
+        raise ExportError(f"{model.name}: its decoder draws pixels one by one (pixel_net), which one exported pass cannot do; export a model without pixel=True")
     from vae_tutorial.backend import ops
     biases = _biases(model.decoder) + _biases(model.encoder)
     if biases and not any(np.any(ops.convert_to_numpy(b)) for b in biases):
-        raise ExportError(f"{what}: {model.name} is untrained (every bias is still 0, as built); train it first "
+        raise ExportError(f"{model.name} is untrained (every bias is still 0, as built); train it first "
                           f"(train_vae, vae_tutorial_train) or load a trained one (load_vae, pretrained)")
     return model
 
