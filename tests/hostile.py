@@ -661,17 +661,18 @@ def export_nothing_written(call, folder):
     finally:
         left = sorted(set(listing(Path(folder).parent)) - set(before))
         if left: raise AssertionError(f'left behind: {left}')
-case('export_model of an untrained VAE', lambda: X.export_model(vae, TMP/'exp_api1'), fails(r'vae_dense_2d is untrained.*train it first'))
+fresh = make_vae('dense', 2, hidden=(8,))                       # built here: the cases above may have trained `vae`
+case('export_model of an untrained VAE', lambda: X.export_model(fresh, TMP/'exp_api1'), fails(r'vae_dense_2d is untrained.*train it first'))
 case('export_model of an untrained CVAE from its run folder', lambda: X.export_model(TMP/'crun', TMP/'exp_api2'), fails(r'is untrained.*load a trained one'))
 case('export_model of an unbuilt Keras model', lambda: X.export_model(keras.Sequential([keras.layers.Dense(3)]), TMP/'exp_api3'),
      fails(r'export_model needs a trained VAE or CVAE \(make_vae, make_cvae or load_vae\), not a Sequential'))
 case('export_model of a path that is not there', lambda: X.export_model(TMP/'no_such_run', TMP/'exp_api4'), fails(r'no_such_run: no such model file'))
-case('export_model format=pdf', lambda: X.export_model(vae, TMP/'exp_api5', format='pdf'), fails(r"format='pdf' is not an export format"))
+case('export_model format=pdf', lambda: X.export_model(fresh, TMP/'exp_api5', format='pdf'), fails(r"format='pdf' is not an export format"))
 case('export_model into a folder holding files: refused, the files untouched',
-     lambda: export_nothing_written(lambda: X.export_model(vae, TMP/'run'), TMP/'run'), fails(r'already exists and is not empty; nothing was overwritten'))
-case('export_model into a file', lambda: X.export_model(vae, DATA), fails(r'mnist\.npz is a file; name a new folder'))
+     lambda: export_nothing_written(lambda: X.export_model(fresh, TMP/'run'), TMP/'run'), fails(r'already exists and is not empty; nothing was overwritten'))
+case('export_model into a file', lambda: X.export_model(fresh, DATA), fails(r'mnist\.npz is a file; name a new folder'))
 with patch('importlib.util.find_spec', lambda name: None):      # as where the export extra is not installed
-    case('export_model format=onnx without tf2onnx: names the pip line', lambda: X.export_model(vae, TMP/'exp_api6'),
+    case('export_model format=onnx without tf2onnx: names the pip line', lambda: X.export_model(fresh, TMP/'exp_api6'),
          fails(r'needs tf2onnx and onnx, which are not installed: pip install "vae_tutorial\[export\]"'))
 case('export_model leaves no folder after a refusal', lambda: [p for p in listing(TMP) if p.startswith(('exp_api', '.exp_api'))],
      works(lambda left: f'left: {left}' if left else None))
