@@ -79,7 +79,8 @@ def run_child(fmt, exported, results):
             if said is None: results.append((label, False, 'the child failed: ' + (p.stderr.strip().splitlines() or ['?'])[-1][:300])); continue
             if said['loaded']: results.append((label, False, f"the child loaded {said['loaded'][:3]}")); continue
             judged = {k: close(said['out'][str(folder)][part][k], v, part == 'decoder') for k, v in outs.items()}
-            results.append((label, all(ok for _, ok in judged.values()), ', '.join(f'{k} max |diff| {d:.1e}' for k, (d, _) in judged.items())))
+            results.append((label, all(ok for _, ok in judged.values()), ', '.join(f'{k} max |diff| {d:.1e}' for k, (d, _) in judged.items())
+                            + ('' if part == 'decoder' else ' (relative to max(1, |value|): within 1e-5)')))
 
 def main():
     work = Path(tempfile.mkdtemp(prefix='vae_export_'))
