@@ -637,6 +637,46 @@ def judge_limit():
     return seen.get('n')
 case('--limit 500 trains the classifier on 500 images', judge_limit, works(lambda n: None if n == 500 else f'trained on {n}'))
 
+# ---------------------------------------------------------------- issue 29: export for serving (vae_tutorial.export, vae_tutorial_export)
+# TMP/'run' and TMP/'crun' hold models as built, never trained: refused. The other mistakes are found before the model is read.
+E = 'vae_tutorial_export'
+if (BIN/E).exists() or shutil.which(E):
+    cli_case('export an untrained model: refused, nothing written', cli_fails(r'is untrained \(every bias is still 0, as built\); train it first'),
+             E, TMP/'run', '--out', TMP/'exp_untrained', timeout=90)
+    cli_case('export into a folder that exists and holds files: refused before TensorFlow, nothing overwritten',
+             cli_fails(r'already exists and is not empty; nothing was overwritten'), E, TMP/'run', '--out', TMP/'run', timeout=20)
+    cli_case('export --format pdf: refused before TensorFlow, names the formats', cli_fails(r"format='pdf' is not an export format; use one of: onnx, tf_saved_model, litert"),
+             E, TMP/'run', '--format', 'pdf', '--out', TMP/'exp_pdf', timeout=20)
+    cli_case('export a run folder that is not there: refused before TensorFlow', cli_fails(r'no_such_run.*no such model file'),
+             E, TMP/'no_such_run', '--out', TMP/'exp_gone', timeout=20)
+    cli_case('export --parts prior: refused before TensorFlow', cli_fails(r'parts=prior: give one or more of decoder, encoder'),
+             E, TMP/'run', '--parts', 'prior', '--out', TMP/'exp_parts', timeout=20)
+    cli_case('export --version', cli_works(r'vae_tutorial \d+\.\d+\.\d+\s*$'), E, '--version')
+from vae_tutorial import export as X
+from unittest.mock import patch
+def export_nothing_written(call, folder):
+    "Run `call`, which must fail, then say what it left in `folder`'s parent beyond what was there."
+    before = listing(Path(folder).parent)
+    try: call()
+    finally:
+        left = sorted(set(listing(Path(folder).parent)) - set(before))
+        if left: raise AssertionError(f'left behind: {left}')
+fresh = make_vae('dense', 2, hidden=(8,))                       # built here: the cases above may have trained `vae`
+case('export_model of an untrained VAE', lambda: X.export_model(fresh, TMP/'exp_api1'), fails(r'vae_dense_2d is untrained.*train it first'))
+case('export_model of an untrained CVAE from its run folder', lambda: X.export_model(TMP/'crun', TMP/'exp_api2'), fails(r'is untrained.*load a trained one'))
+case('export_model of an unbuilt Keras model', lambda: X.export_model(keras.Sequential([keras.layers.Dense(3)]), TMP/'exp_api3'),
+     fails(r'export_model needs a trained VAE or CVAE \(make_vae, make_cvae or load_vae\), not a Sequential'))
+case('export_model of a path that is not there', lambda: X.export_model(TMP/'no_such_run', TMP/'exp_api4'), fails(r'no_such_run: no such model file'))
+case('export_model format=pdf', lambda: X.export_model(fresh, TMP/'exp_api5', format='pdf'), fails(r"format='pdf' is not an export format"))
+case('export_model into a folder holding files: refused, the files untouched',
+     lambda: export_nothing_written(lambda: X.export_model(fresh, TMP/'run'), TMP/'run'), fails(r'already exists and is not empty; nothing was overwritten'))
+case('export_model into a file', lambda: X.export_model(fresh, DATA), fails(r'mnist\.npz is a file; name a new folder'))
+with patch('importlib.util.find_spec', lambda name: None):      # as where the export extra is not installed
+    case('export_model format=onnx without tf2onnx: names the pip line', lambda: X.export_model(fresh, TMP/'exp_api6'),
+         fails(r'needs tf2onnx and onnx, which are not installed: pip install "vae_tutorial\[export\]"'))
+case('export_model leaves no folder after a refusal', lambda: [p for p in listing(TMP) if p.startswith(('exp_api', '.exp_api'))],
+     works(lambda left: f'left: {left}' if left else None))
+
 # ---------------------------------------------------------------- collect the CLI cases
 for name, judge, fut in pending:
     t0 = time.time()
