@@ -39,7 +39,7 @@ setuptools.setup(
     include_package_data=True,
     package_data={f'{lib_path}.assets': ['*.npz', '*.md', '*.json', 'weights/*.npz', 'weights/*.json']},
     install_requires=_list('requirements'),
-    extras_require={'dev': _list('dev_requirements')},
+    extras_require={'dev': _list('dev_requirements'), 'export': _list('export_requirements')},
     python_requires='>=' + min_python,
     long_description=(here/'README.md').read_text(encoding='utf-8'),
     long_description_content_type='text/markdown',

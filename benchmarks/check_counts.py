@@ -14,7 +14,7 @@ It prints one row per checker (calls), then the JSON line that ends every report
 import os, sys, tempfile, functools, importlib, pkgutil, contextlib, io
 from collections import Counter
 from pathlib import Path
-from common import ROOT, commit, header, machine, result_line, utc_now
+from common import commit, header, machine, result_line, utc_now
 
 ARGS = ['--model', 'vae', '--arch', 'dense', '--latent_dim', '2', '--epochs', '1', '--limit', '256', '--batch_size', '64']
 EXTRA = ('network_weights', '_weights', 'check_network_size', 'memory_limit', 'is_binary', 'likelihood_for')   # counted where they exist (_weights: the networks' size estimate)

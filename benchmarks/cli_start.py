@@ -12,7 +12,7 @@ the commit before a change) in the same rounds, so that both see the same load.
 Each error case must exit with status 2 and end with its error line on stderr, each --help with status 0; a case that does not is
 reported as such. It prints one row per case, then the JSON line that ends every report.
 """
-import os, sys, json, time, argparse, statistics, subprocess, tempfile, configparser
+import os, sys, time, argparse, statistics, subprocess, tempfile, configparser
 from pathlib import Path
 from common import ROOT, commit, header, machine, result_line, utc_now
 

@@ -34,11 +34,6 @@ def parse():
     p.add_argument('--hidden', default='200,200', help='encoder widths, comma-separated (the decoder mirrors them)')
     p.add_argument('--latent_dim', type=int, default=50)
     p.add_argument('--activation', default='tanh')
-    p.add_argument('--dropout', type=float, default=0.0, help='dropout after each hidden layer')
-    p.add_argument('--warmup', type=int, default=0, help='KL warm-up: the KL weight rises linearly from 0 to 1 over this many epochs (VAE only)')
-    p.add_argument('--free_bits', type=float, default=0.0, help='nats per latent dimension below which the KL is not pushed down (VAE only)')
-    p.add_argument('--prior', default='standard', help='standard or mixture (a learned mixture of 16 Gaussians)')
-    p.add_argument('--pixel', action='store_true', help='an autoregressive pixel decoder (a local PixelCNN-style likelihood)')
     p.add_argument('--minutes', type=float, default=45.0, help='training budget (wall clock)')
     p.add_argument('--max_epochs', type=int, default=100000)
     p.add_argument('--patience', type=int, default=50, help='stop after this many epochs without a better validation loss')
@@ -60,7 +55,7 @@ def main():
     commit()   # read now: a run reports the commit it started from
     from vae_tutorial.backend import import_tensorflow
     tf = import_tensorflow()
-    import numpy as np, keras
+    import keras
     from vae_tutorial.data import load_binarized_mnist
     from vae_tutorial.models import build_density_vae, save_vae, load_vae, ModelFileError
     from vae_tutorial.training import train_vae
@@ -73,9 +68,7 @@ def main():
     if a.recipe: return from_recipe(a, x_test, tf, keras)
     hidden = tuple(int(h) for h in a.hidden.split(','))
     keras.utils.set_random_seed(a.seed)
-    if (a.warmup or a.free_bits) and a.k > 1: sys.exit("--warmup and --free_bits apply to the VAE's ELBO only; drop them for an IWAE (--k > 1)")
-    options = dict(prior=a.prior, free_bits=a.free_bits, kl_warmup=a.warmup, **({'pixel': True} if a.pixel else {}))
-    model = build_density_vae(hidden, a.latent_dim, a.activation, a.dropout, k=a.k, seed=a.seed, **options)
+    model = build_density_vae(hidden, a.latent_dim, a.activation, k=a.k, seed=a.seed)
     if a.init:
         try: src = load_vae(a.init)
         except ModelFileError as e: sys.exit(f"--init: {e}")
@@ -86,7 +79,7 @@ def main():
     budget, t0 = a.minutes * 60, time.time()
 
     class Control(keras.callbacks.Callback):
-        "Learning-rate decay in wall time, KL warm-up, best-validation weights, patience and the time budget."
+        "Learning-rate decay in wall time, best-validation weights, patience and the time budget."
         def __init__(self): super().__init__(); self.best, self.best_epoch, self.weights, self.epochs, self.log = math.inf, 0, None, 0, []
         def on_epoch_begin(self, epoch, logs=None):
             frac = min(1.0, (time.time() - t0) / budget)
@@ -94,17 +87,16 @@ def main():
         def on_epoch_end(self, epoch, logs=None):
             self.epochs = epoch + 1
             row = {'epoch': epoch + 1, 'seconds': round(time.time() - t0, 1), 'loss': float(logs['loss']), 'val_loss': float(logs['val_loss']),
-                   'kl_weight': float(self.model.kl_weight), 'lr': float(self.model.optimizer.learning_rate)}
+                   'lr': float(self.model.optimizer.learning_rate)}
             self.log.append(row)
-            if epoch + 1 > a.warmup and logs['val_loss'] < self.best:   # validation scores the full ELBO; after the warm-up
+            if logs['val_loss'] < self.best:
                 self.best, self.best_epoch, self.weights = float(logs['val_loss']), epoch + 1, self.model.get_weights()
             if epoch % 10 == 0: print(f"  epoch {epoch + 1:4d}  {row['seconds']:6.0f} s  loss {row['loss']:7.2f}  val {row['val_loss']:7.2f}  "
-                                      f"best {self.best:7.2f} (epoch {self.best_epoch})  lr {row['lr']:.1e}  KL weight {row['kl_weight']:.2f}", flush=True)
+                                      f"best {self.best:7.2f} (epoch {self.best_epoch})  lr {row['lr']:.1e}", flush=True)
             if time.time() - t0 > budget or epoch + 1 - self.best_epoch > a.patience and self.best_epoch: self.model.stop_training = True
 
-    extras = ', '.join(x for x in (a.pixel and 'pixel decoder', a.free_bits and f'free bits {a.free_bits:g}', a.prior != 'standard' and f'{a.prior} prior', a.warmup and f'warm-up {a.warmup}') if x)
-    name = f"{'IWAE k=' + str(a.k) if a.k > 1 else 'VAE'} 784-{'-'.join(map(str, hidden))}-{a.latent_dim} {a.activation}" + (f" ({extras})" if extras else '')
-    print(f"density benchmark: {name}, dropout {a.dropout}, warm-up {a.warmup}, batch {a.batch_size}, Adam {a.lr:g}→{a.lr_end:g}, "
+    name = f"{'IWAE k=' + str(a.k) if a.k > 1 else 'VAE'} 784-{'-'.join(map(str, hidden))}-{a.latent_dim} {a.activation}"
+    print(f"density benchmark: {name}, batch {a.batch_size}, Adam {a.lr:g}→{a.lr_end:g}, "
           f"budget {a.minutes:g} min{', from ' + a.init if a.init else ''}; {len(x_train):,}/{len(x_valid):,}/{len(x_test):,} images", flush=True)
     ctl = Control()
     train_vae(model, x_train, x_valid, epochs=a.max_epochs, batch_size=a.batch_size, learning_rate=a.lr, seed=a.seed,

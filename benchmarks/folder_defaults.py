@@ -11,8 +11,8 @@ It draws 100 images per class with `vae.generate` and reports the share the judg
     python benchmarks/folder_defaults.py --sizes 300,3000 --kinds colour-noisy,colour-plain,grey --work /tmp/folders
     python benchmarks/folder_defaults.py --sizes 60 --kinds colour-noisy --quick     # a smoke test
 
-It prints one row per folder, then the JSON line that ends every report; `--json` also writes the rows there (08 shows them),
-keeping the rows of folders an earlier run with the same `--json` measured.
+It prints one row per folder, then the JSON line that ends every report (08's table shows the recorded one); `--json
+FILE` also writes the rows there, keeping the rows of folders an earlier run with the same `--json` measured.
 """
 import os, sys, json, time, argparse, subprocess
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')

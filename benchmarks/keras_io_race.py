@@ -20,7 +20,7 @@ loop's levers can gain. After the timed passes every model has seen the same ima
 −ELBO on 2,000 binarized test images (one fixed draw) says whether a faster setting learned as well.
 """
 from __future__ import annotations
-import argparse, os, sys, time, warnings
+import argparse, os, time, warnings
 
 import numpy as np
 
@@ -31,13 +31,40 @@ from vae_tutorial.backend import keras, ops
 import vae_tutorial.training as training
 from vae_tutorial.training import train_vae, trainable_copy, StopOnNaN, VALIDATION_SEED
 from vae_tutorial.models import make_vae
-from vae_tutorial.data import binarize
-from vae_tutorial.losses import bernoulli_log_likelihood, kl_to_standard_normal
-from vae_throughput import training_images, matmul_peak, dense_train_flops
+from vae_tutorial.data import binarize, load_mnist
+from vae_tutorial.losses import kl_to_standard_normal
 
 BATCH = 128
 WARMUP_IMAGES = 20 * BATCH
 TEST_IMAGES = 2000
+
+
+def training_images(n: int) -> tuple[np.ndarray, str]:
+    "`n` MNIST training images (n, 28, 28, 1) in [0, 1]: the first n of the full set, or the bundled sample repeated."
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        data = load_mnist()
+    x = data.train.x
+    return x[np.arange(n) % len(x)], f"{data.source}: {len(x):,} training images" + (f", repeated to {n:,}" if len(x) < n else '')
+
+def dense_train_flops(latent_dim=16) -> tuple[float, float]:
+    "(forward, training) FLOPs per image of the dense VAE: 2·in·out per Dense layer; training ≈ 3× forward (backward costs ~2×)."
+    model = make_vae('dense', latent_dim=latent_dim, seed=0)
+    fwd = sum(2 * int(np.prod(l.kernel.shape)) for m in (model.encoder, model.decoder) for l in m.layers
+              if isinstance(l, keras.layers.Dense))
+    return float(fwd), 3.0 * fwd
+
+def matmul_peak(sizes=(512, 1024, 2048), seconds=2.0) -> tuple[float, int]:
+    "This machine's measured float32 matmul rate (FLOP/s): the best over square sizes, each repeated for ~`seconds`."
+    best = (0.0, 0)
+    for n in sizes:
+        a, b = tf.random.normal((n, n)), tf.random.normal((n, n))
+        mm = tf.function(lambda a, b: tf.matmul(a, b))
+        mm(a, b).numpy()                                    # trace and warm up
+        reps, t = 0, time.perf_counter()
+        while time.perf_counter() - t < seconds: mm(a, b).numpy(); reps += 1
+        best = max(best, (2 * n ** 3 * reps / (time.perf_counter() - t), n))
+    return best
 
 
 # ---- keras-io's recipe, in our own words ------------------------------------------------------------------------
@@ -186,7 +213,6 @@ def main(argv=None):
     x, where = training_images(n)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        from vae_tutorial.data import load_mnist
         x_test = binarize(load_mnist().test.x[:TEST_IMAGES], seed=VALIDATION_SEED)
     configs = {**CONV, **DENSE}
     if args.only: configs = {k: v for k, v in configs.items() if any(s in k for s in args.only.split(',')) or k.startswith('keras-io')}

@@ -21,7 +21,6 @@ towards the clock, not the evaluations. A contender stops when it reaches the ta
 from __future__ import annotations
 import argparse, json, os, time, warnings
 
-import numpy as np
 
 from common import commit, header, machine, result_line, utc_now, versions
 from vae_tutorial.backend import import_tensorflow

@@ -13,6 +13,7 @@ and opens every page in headless Chromium. A page fails when:
 It also saves screenshots of the landing page and the CVAE page. Usage, from the repository root:
 
     python tools/docs_check.py --out /tmp/docs     # screenshots and HTML pages into /tmp/docs
+    python tools/docs_check.py --self-test         # plants bad TeX in a throw-away page; each must be reported (30 s)
 
 Exit status 0 when every page passes, 1 when one fails, 77 when Chromium cannot be found (nothing checked).
 The pages are opened offline: every remote host is blocked, so MathJax (loaded from a CDN by nbconvert)
@@ -389,7 +390,45 @@ def chromium(exe, args, timeout):
     r = subprocess.run([exe, *CHROMIUM_FLAGS, *args], capture_output=True, text=True, timeout=timeout)
     return r.returncode, r.stdout
 
+# --self-test: a throw-away project with one page of good and of planted bad TeX; each planted problem must be reported
+GOOD = r'Good: $x^2$, $\mathbb{E}_{q(z\mid x)}[\log p(x\mid z)]$ and \(a+b\), and $$\mathrm{KL}(q\,\|\,p) \ge 0.$$'
+BAD = {'Undefined control sequence \\foo': r'Unknown: $\foo{x}$.',
+       'left as text: ...Unbalanced: $\\frac{a}{b$': r'Unbalanced: $\frac{a}{b$.',   # MathJax finds no formula: braces unbalanced
+       'Extra close brace': r'Extra: $a}$.',
+       'math delimiter left as text': r'A lone dollar $ here.',
+       'Pandoc will not typeset': r'Spaced: $ y$ and more text.'}   # Pandoc (so Quarto) leaves it as text
+
+def self_test() -> int:
+    "Run this check on a project whose one page plants each of BAD beside GOOD: 0 when all are reported and GOOD typeset, 1 if not, 77 skipped."
+    tmp = Path(tempfile.mkdtemp(prefix='docs_check_self_test_'))
+    try:
+        (tmp/'tools').mkdir(); shutil.copy2(__file__, tmp/'tools'/'docs_check.py')
+        (tmp/'vae_tutorial').mkdir(); (tmp/'vae_tutorial'/'__init__.py').write_text('')
+        ini = (ROOT/'settings.ini').read_text(encoding='utf-8')
+        (tmp/'settings.ini').write_text('\n'.join(l for l in ini.splitlines() if not l.startswith('procs')), encoding='utf-8')
+        (tmp/'nbs').mkdir()
+        for f in ('_quarto.yml', 'nbdev.yml', 'sidebar.yml', 'styles.css', 'mathjax-widgets.html'):
+            if (ROOT/'nbs'/f).exists(): shutil.copy2(ROOT/'nbs'/f, tmp/'nbs'/f)
+        cells = [{'cell_type': 'markdown', 'id': f'c{i}', 'metadata': {}, 'source': s}
+                 for i, s in enumerate(['# Math test\n\n> planted TeX errors', GOOD, *BAD.values()])]
+        (tmp/'nbs'/'math_test.ipynb').write_text(json.dumps({'cells': cells, 'nbformat': 4, 'nbformat_minor': 5, 'metadata': {
+            'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}}}), encoding='utf-8')
+        r = subprocess.run([sys.executable, str(tmp/'tools'/'docs_check.py'), '--out', str(tmp/'out')],
+                           cwd=tmp, capture_output=True, text=True, timeout=600)
+        out = r.stdout + r.stderr
+        print(out[-3000:])
+        if r.returncode == 77 or 'math and widget checks skipped' in out: print('docs_check --self-test: skipped (no Chromium or no npm)'); return 77
+        missing = [k for k in BAD if k not in out]
+        w = tmp/'out'/'weights.json'
+        typeset = json.loads(w.read_text())['formulas'].get('math_test', 0) if w.exists() else 0
+        ok = r.returncode == 1 and not missing and typeset >= 4
+        print(f'exit {r.returncode} (want 1); planted problems not reported: {missing or "none"}; formulas typeset: {typeset} (want >= 4)')
+        print(f'docs_check --self-test: {"PASS" if ok else "FAIL"}')
+        return 0 if ok else 1
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+
 def main():
+    if '--self-test' in sys.argv[1:]: sys.exit(self_test())
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--out', default=None, help='folder for the screenshots and the HTML pages (default: a temporary one, removed)')
     p.add_argument('--budget', type=int, default=8000, help='virtual time per page, ms (default 8000)')
@@ -397,6 +436,7 @@ def main():
     p.add_argument('--jobs', type=int, default=2, help='Chromium processes at a time (default 2)')
     p.add_argument('--no_npm', action='store_true', help='skip the MathJax and widget checks (no npm install)')
     p.add_argument('--n_workers', type=int, default=1, help='processes for nbdev processing (default 1)')
+    p.add_argument('--self-test', action='store_true', help='plant bad TeX in a throw-away page and expect each problem reported')
     args = p.parse_args()
     t0 = time.time()
     exe = find_chromium()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))   # the checkout's package, also when it is not installed
-from vae_tutorial.docs import settings, tutorial_notebooks, notebook_links, links_markdown   # what the docs processor uses
+from vae_tutorial.docs import settings, tutorial_notebooks, notebook_links   # what the docs processor uses
 
 BINDER_FILES = ('.binder/requirements.txt', '.binder/runtime.txt')
 

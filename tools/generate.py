@@ -18,14 +18,18 @@ readme: `nbdev_readme` needs Quarto, which cannot be installed everywhere. This 
 api: every public name per module, one line each, linked to its docs. The modules and the links are read as data
   from `vae_tutorial/_modidx.py` (written by `nbdev_export`); the modules come in reading order (by the notebook
   each is exported from, then by where in that notebook); the descriptions are each module's and object's own
-  docstring (first line). Names starting with `_` are skipped.
+  docstring (first line), a constant's comment in the source (on its line, else right above it) with its value when
+  short, and for a Keras method overridden without a docstring what Keras calls it for. Names starting with `_` are
+  skipped. Each link lands on an anchor the page has (a `show_doc` heading, as nbdev adds them): a method nbdev does
+  not show on its own links to its class. Names that say nothing in words are listed on stderr.
 fold: a reader in JupyterLab sees what a reader of the docs site sees. A code cell whose source the site hides
   (`#| export`, `#| exporti`, `#| default_exp`, `#| echo: false`, `#| code-fold: true`) gets its input collapsed
   (cell metadata `jupyter.source_hidden`); a cell the site leaves out (`#| hide`, `#| include: false`) gets its
   input and its outputs collapsed. One click opens them. Every other cell is shown. settings.ini keeps the
   `jupyter` cell metadata through `nbdev_clean` (`allowed_cell_metadata_keys`).
 results: each benchmark script ends its output with one JSON line; a recorded run is that output saved under
-  `benchmarks/results/`. The table replaces what stands between `<!-- results:start -->` and `<!-- results:end -->`
+  `benchmarks/results/`. In the notebooks (reader pages) a run is named by its date only, and CI's timings are left
+  out; benchmarks/README.md keeps the commits. The table replaces what stands between `<!-- results:start -->` and `<!-- results:end -->`
   (in a notebook, in the markdown cell holding them). A file may instead (or also) hold a block of one run's own
   table, `<!-- cvae_accuracy:start -->` ... `<!-- cvae_accuracy:end -->` (nbs/04_cvae.ipynb shows the recorded
   conditional accuracies that way, so the notebook needs no file beside it).
@@ -59,6 +63,12 @@ def sync(path: Path, text: str, check: bool, target: str) -> bool:
 
 # ---- readme ---------------------------------------------------------------------------------------------------------
 
+def developing() -> str:
+    "README.md's last section: CONTRIBUTING.md's block between `<!-- readme:start` and `<!-- readme:end -->` (the site's index leaves it out)."
+    m = re.search(r'<!-- readme:start[^>]*-->\n(.*?)<!-- readme:end -->', (ROOT/'CONTRIBUTING.md').read_text(), re.S)
+    if not m: raise Problem('CONTRIBUTING.md has no <!-- readme:start --> ... <!-- readme:end --> block for the README')
+    return '\n## Developing\n\n' + re.sub(r'^## .*\n\n', '', m[1]).strip() + '\n\nMore in [CONTRIBUTING.md](CONTRIBUTING.md).\n'
+
 def render_readme() -> dict:
     "{README.md: its text}, from the project's `readme_nb` processed by nbdev and exported by nbconvert."
     from nbdev.config import get_config
@@ -91,7 +101,7 @@ def render_readme() -> dict:
     head = README_HEADER + '\n\n'
     if 'title' in front: head += f"# {front['title']}\n\n"
     if 'description' in front: head += f"> {front['description']}\n\n"
-    text = head + body.strip() + '\n'
+    text = head + body.strip() + '\n' + developing()
     # links between notebooks are relative to nbs/ on the site; from the repository root they need the folder
     text = re.sub(r'\]\((?!https?:|#|/)([^)]+\.ipynb)\)', lambda m: f'](nbs/{m[1]})', text)
     text = re.sub(r'\]\((images/[^)]+)\)', lambda m: f'](nbs/{m[1]})', text)   # committed images live in nbs/images
@@ -149,43 +159,123 @@ def page_of(nb) -> str:
     "The page nbdev renders a notebook to (its name without the number prefix: 04_cvae.ipynb -> cvae.html)."
     return re.sub(r'^\d+[a-zA-Z0-9]*_', '', nb.name.lower()).rsplit('.', 1)[0] + '.html'
 
-def describe_value(obj) -> str:
-    "One line for a public constant: its value when short and machine-independent, else its type."
+def describe_value(obj, comment='') -> str:
+    "One line for a public constant: its comment in the source, with its value when short and machine-independent."
     r = None
     if isinstance(obj, _SIMPLE): r = repr(obj)
     elif isinstance(obj, (tuple, list, frozenset, set)) and all(isinstance(o, _SIMPLE) for o in obj):
         r = repr(sorted(obj, key=repr) if isinstance(obj, (set, frozenset)) else obj)
     elif isinstance(obj, dict) and all(isinstance(k, _SIMPLE) and isinstance(v, _SIMPLE) for k, v in obj.items()):
         r = repr(obj)
-    if r is not None and len(r) <= 70 and str(ROOT) not in r and not re.search(r"'/(?:tmp|home|root|work)\b", r):
-        return f'Constant: `{r}`'
-    return f'Constant (`{type(obj).__name__}`)'
+    if r is not None and (len(r) > 70 or str(ROOT) in r or re.search(r"'/(?:tmp|home|root|work)\b", r)): r = None
+    words = comment[:1].upper() + comment[1:] if comment else ''
+    if words and not words.endswith(('.', ')')): words += '.'
+    return f'{words} Value: `{r}`.' if words and r else words or (f'Constant: `{r}`' if r else f'Constant (`{type(obj).__name__}`)')
+
+def constant_comments(py: Path) -> dict:
+    """{name: its comment} for the module-level assignments of `py`: the comment at the end of the assignment's first
+    line, else the comment lines right above it."""
+    import io, tokenize
+    try: text = py.read_text(encoding='utf-8')
+    except OSError: return {}
+    comments = {}
+    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        if tok.type == tokenize.COMMENT: comments[tok.start[0]] = (tok.start[1], tok.string.lstrip('#').strip())
+    out = {}
+    for node in ast.parse(text).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        names = [t.id for t in targets if isinstance(t, ast.Name)]
+        if not names: continue
+        c = comments.get(node.lineno) or comments.get(node.end_lineno)   # on its first line, else on its last
+        words = c[1] if c and c[0] > 0 else ''
+        if not words:   # the comment lines right above it (not the cell markers nbdev writes)
+            above, i = [], node.lineno - 1
+            while i in comments and comments[i][0] == 0 and not comments[i][1].startswith('%%'): above.insert(0, comments[i][1]); i -= 1
+            words = ' '.join(above)
+        for n in names: out[n] = words
+    return out
 
 def cell(s: str) -> str:
     "Text safe inside a Markdown table cell."
     return s.replace('|', '\\|').replace('\n', ' ')
 
+# What Keras does with a method a class overrides, for an override without a docstring of its own
+KERAS_HOOKS = {
+    'build': "Creates the layer's weights once the input shape is known; Keras calls it before the first call.",
+    'call': 'The forward pass: what the layer or model computes from its inputs.',
+    'compute_output_shape': 'The shape of the output for a given input shape, without running the layer.',
+    'get_config': 'The constructor arguments as a dict, so that Keras can save the object and build it again.',
+    'from_config': "Builds the object again from `get_config`'s dict, as Keras does when it loads a saved model.",
+    'compute_loss': 'The loss that `fit` minimises and `evaluate` reports, for one batch.',
+    'on_epoch_begin': 'Keras calls it at the start of every epoch of `fit`.',
+    'on_epoch_end': "Keras calls it at the end of every epoch of `fit`, with that epoch's logs.",
+    'on_train_begin': 'Keras calls it once, when `fit` starts.',
+    'on_train_end': 'Keras calls it once, when `fit` ends.',
+    'on_train_batch_end': "Keras calls it after every training batch of `fit`, with that batch's logs.",
+}
+
 def method_doc(obj, attr: str) -> str:
-    "One line for a documented method or property of class `obj`."
+    "One line for a documented method or property of class `obj`, in words."
     m = inspect.getattr_static(obj, attr, None) if obj is not None else None
     if isinstance(m, (classmethod, staticmethod)): m = m.__func__
     d = first_line(getattr(m, '__doc__', None)) if m is not None else ''
-    if not d and obj is not None and m is not None:   # an override without a docstring: say what it overrides
+    if not d and obj is not None and m is not None:   # an override without a docstring: what it overrides does
         # (only this package's docstrings are quoted, so the page does not change with the Keras version)
         base = next((b for b in inspect.getmro(obj)[1:] if attr in vars(b)), None)
         bmod = getattr(base, '__module__', '') or ''
         if bmod.startswith('vae_tutorial'):
             inherited = first_line(getattr(inspect.getattr_static(base, attr), '__doc__', None))
             d = f'Overrides `{base.__name__}.{attr}`' + (f': {inherited}' if inherited else '.')
-        elif bmod.startswith('keras'): d = f'Overrides the Keras method `{attr}`.'
-        elif base is not None: d = f'Overrides `{attr}` of a base class.'
+        elif attr in KERAS_HOOKS and bmod.startswith('keras'): d = KERAS_HOOKS[attr]
     if not d and isinstance(m, property): d = 'Property (read-only).' if m.fset is None else 'Property.'
     return d
 
-def module_rows(modname: str, mod, syms: dict) -> list:
-    "(name, link or None, description) for each public name of a module, `__all__` order first."
+def page_anchors() -> dict:
+    """{page: the anchors its show_doc headings get}, as nbdev builds the pages: a heading for each name a visible cell
+    passes to `show_doc`, and one for each public function and class an exported cell defines that no `show_doc`
+    names (nbdev adds those). Anchors are the names in lower case (`VAE.decode` -> `vae.decode`), as Quarto writes them."""
+    out = {}
+    for nb in sorted((ROOT/'nbs').glob('*.ipynb')):
+        if nb.name.startswith(('_', '.')): continue
+        shown, seen, defined = set(), set(), []
+        for c in notebook_cells(nb):
+            if c.get('cell_type') != 'code': continue
+            src = ''.join(c.get('source', ''))
+            try: tree = ast.parse('\n'.join(l for l in src.splitlines() if not l.lstrip().startswith(('%', '!'))))
+            except SyntaxError: continue
+            hidden = re.search(r'^#\|\s*(?:hide\s*$|include\s*:\s*false)', src, flags=re.MULTILINE)
+            for node in tree.body:
+                f = getattr(getattr(node, 'value', None), 'func', None)
+                if isinstance(node, ast.Expr) and getattr(f, 'id', None) == 'show_doc' and node.value.args:
+                    name = ast.unparse(node.value.args[0])
+                    seen.add(name.split('.')[-1] if '.' not in name else name)
+                    if not hidden: shown.add(name)
+            if re.search(r'^#\|\s*exports?\b', src, flags=re.MULTILINE) and not hidden:
+                defined += [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                            and not n.name.startswith('_')]
+        out[page_of(nb)] = {n.lower() for n in shown | {d for d in defined if d not in seen}}
+    return out
+
+def fix_link(link, name, anchors) -> str:
+    "`link` (page#anchor) if that page has the anchor; else the page that has it, the class's anchor for a method, or the page."
+    page, _, anchor = (link or '').partition('#')
+    if not anchor or anchor in anchors.get(page, ()): return link
+    elsewhere = [p for p, a in anchors.items() if anchor in a]
+    if len(elsewhere) == 1: return f'{elsewhere[0]}#{anchor}'
+    if '.' in name:   # a method nbdev shows only with its class
+        cls = name.split('.')[0].lower()
+        if cls in anchors.get(page, ()): return f'{page}#{cls}'
+        elsewhere = [p for p, a in anchors.items() if cls in a]
+        if len(elsewhere) == 1: return f'{elsewhere[0]}#{cls}'
+    return page
+
+def module_rows(modname: str, mod, syms: dict, anchors=None) -> list:
+    "(name, link or None, description) for each public name of a module, `__all__` order first; each link to an anchor a page has."
     prefix = f'vae_tutorial.{modname}.'
-    links = {k[len(prefix):]: v[0] for k, v in syms.get(f'vae_tutorial.{modname}', {}).items() if k.startswith(prefix)}
+    anchors = page_anchors() if anchors is None else anchors
+    links = {k[len(prefix):]: fix_link(v[0], k[len(prefix):], anchors)
+             for k, v in syms.get(f'vae_tutorial.{modname}', {}).items() if k.startswith(prefix)}
+    comments = constant_comments(ROOT/'vae_tutorial'/f"{modname.replace('.', '/')}.py")
     names = list(getattr(mod, '__all__', None) or []) if mod else []
     names += sorted(n for n in links if '.' not in n and n not in names)
     rows = []
@@ -195,7 +285,7 @@ def module_rows(modname: str, mod, syms: dict) -> list:
         if mod is None or not hasattr(mod, name): desc = ''
         elif inspect.isclass(obj) or inspect.isroutine(obj) or callable(obj) and hasattr(obj, '__wrapped__'):
             desc = first_line(getattr(obj, '__doc__', None))
-        else: desc = describe_value(obj)
+        else: desc = describe_value(obj, comments.get(name, ''))
         rows.append((name, links.get(name), desc))
         # public methods and properties of the class, as nbdev documented them
         for meth in sorted(n for n in links if n.startswith(name + '.')):
@@ -211,8 +301,9 @@ def render_api() -> dict:
            'description: Every public name of the package, one line each, linked to its documentation.',
            '---', '', API_HEADER, '',
            'Each module is written in a notebook, whose page shows every function with its signature, its '
-           'parameters and examples. Names starting with `_` are private and left out. Regenerate this page '
-           f'with `{API_REGENERATE}` after `nbdev_export`.', '']
+           'parameters and examples; a method links to its own entry where the page shows one, else to its class. '
+           'Names starting with `_` are private and left out.', '']
+    anchors, wordless = page_anchors(), []
     for modname in module_order(syms):
         full = f'vae_tutorial.{modname}'
         try: mod = importlib.import_module(full)
@@ -225,7 +316,8 @@ def render_api() -> dict:
         page = page_of(nb) if nb else None
         if page: out += [f'[{notebook_title(nb) or modname}]({page}){": " + desc if desc else ""}', '']
         elif desc: out += [desc, '']
-        rows = module_rows(modname, mod, syms)
+        rows = module_rows(modname, mod, syms, anchors)
+        wordless += [f'{full}.{name}' for name, _, d in rows if d.startswith(('Constant', 'Property')) or not re.search(r'[A-Za-z]{2,}', re.sub(r'`[^`]*`', '', d))]
         if not rows:
             out += ['_No public names._', '']
             continue
@@ -234,6 +326,9 @@ def render_api() -> dict:
             ref = f'[`{name}`]({link})' if link else (f'[`{name}`]({page})' if page else f'`{name}`')
             out.append(f'| {ref} | {cell(d) or "&nbsp;"} |')
         out.append('')
+    if wordless:   # each row should say what the name does: a docstring, or a comment beside a constant
+        print(f"api: {len(wordless)} public names say nothing in words (give each a one-line docstring, or a constant "
+              f"a comment on its line): {', '.join(wordless)}", file=sys.stderr)
     return {ROOT/'nbs'/'api.qmd': '\n'.join(out).rstrip() + '\n'}
 
 
@@ -265,7 +360,9 @@ def same_arch(q: dict) -> str:
     return (f"; `train_vae` on keras-io's network {got['seconds']:.0f} s ({got['epochs']} epochs)" if got else
             f"; `train_vae` on keras-io's network: not in {c[-1][0]} epochs (best {min(v for *_, v in c):.1f} nats)")
 
-def result_rows() -> list:
+def result_rows(reader=False) -> list:
+    "The rows of the results table; for a reader's page (`reader`) a run is named by its date alone, and CI's own timings are left out."
+    label = (lambda date, commit: (date or '')[:10]) if reader else run_label
     out = []
     for name in ('density_vae.txt', 'density_iwae.txt', 'density_pixel.txt'):
         r = last_json(name)
@@ -276,35 +373,22 @@ def result_rows() -> list:
         out.append((f"Test NLL, static binarized MNIST, k={r['eval_k']}{subset} ({what})",
                     f"**{r['test_nll']:.2f} ± {r['stderr']:.2f} nats** (−ELBO {r['test_neg_elbo']:.2f}; {r['active_units']} active units)",
                     f"{r['epochs']} epochs, {r['train_minutes']} min training" + (" after the VAE's" if started_from else '')
-                    + f"; {run_label(r['date'], r['commit'])}"))
+                    + f"; {label(r['date'], r['commit'])}"))
     lv = last_json('density_levers.txt')
     if lv and 'levers' in lv:   # one lever at a time, the same epochs; NLL differences from the dense reference
         ref = lv['levers']['dense']
         names = {'conv': 'conv networks', 'iwae5': 'IWAE k=5', 'mixture': 'mixture prior', 'freebits': 'free bits 0.25', 'warmup': 'KL warm-up', 'pixel': 'pixel decoder'}
         deltas = '; '.join(f"{names.get(k, k)} {v - ref:+.2f}" for k, v in sorted(lv['levers'].items(), key=lambda kv: kv[1]) if k != 'dense')
         out.append((f"Density levers on static binarized MNIST, {lv['epochs']} epochs each (NLL k={lv['eval_k']}, {lv['test_images']:,} test images)",
-                    f"dense reference **{ref:.2f} nats**; {deltas}", run_label(lv['date'], lv['commit'])))
-    t = last_json('throughput.txt')
-    if t:
-        for arch in ('conv', 'dense'):
-            a = t[arch]
-            extra = f"; {a['gflops']} GFLOP/s = {a['fraction_of_peak']:.0%} of the {t['matmul_peak_gflops']} GFLOP/s matmul peak" if arch == 'dense' else ''
-            out.append((f"Training throughput, {arch} VAE (batch {a['batch']}, jit={a['jit']})",
-                        f"**{a['fit_images_per_s']:,} images/s** with `fit`; {a['fit_over_tape']:.2f}× a plain GradientTape loop{extra}",
-                        run_label(t['date'], t['commit'])))
+                    f"dense reference **{ref:.2f} nats**; {deltas}", label(lv['date'], lv['commit'])))
     n = last_json('notebook_times.txt')
-    if n and 'ci_total' in n:   # a --ci run: CI's two passes
+    if reader: n = None      # how long CI takes is news for contributors, not for a reader
+    if n:   # CI's two passes
         passes = ' + '.join(f"{k} {v:.0f} s" for k, v in n['ci_passes'].items())
         slowest = max(((nb, s, k) for k, per in n['per_notebook_by_pass'].items() for nb, s in per.items()), key=lambda t: t[1])
         out.append(("Notebook tests as CI runs them (`nbdev_test` in two balanced halves, quick mode, both data paths)",
                     f"**{n['ci_total']:.0f} s** ({passes}; budget 300 s); slowest {slowest[0]} {slowest[1]} s ({slowest[2]})",
-                    run_label(n.get('date'), n.get('commit'))))
-    elif n:
-        slowest = max(n['per_notebook'].items(), key=lambda kv: kv[1])
-        out.append(("Notebook tests (`nbdev_test`, quick mode)",
-                    f"**{n['sum']:.0f} s** for all {len(n['per_notebook'])} notebooks one at a time"
-                    + (f"; {n['suite_n_workers_2']:.0f} s as CI runs them" if 'suite_n_workers_2' in n else '')
-                    + f"; slowest {slowest[0]} {slowest[1]:.0f} s", run_label(n.get('date'), n.get('commit'))))
+                    label(n.get('date'), n.get('commit'))))
     r = last_json('keras_io_race.txt')
     if r:
         floor = r['rates'].get('compute floor (one resident batch, compiled step)')
@@ -312,7 +396,7 @@ def result_rows() -> list:
                     f"**{r['ratio']:.2f}×** ({r['rates']['train_vae defaults']:,} vs {r['keras_io_images_per_s']:,} images/s)"
                     + (f"; the compiled step alone on a resident batch: {floor / r['keras_io_images_per_s']:.2f}×" if floor else '')
                     + (f"; dense VAE at {r['dense_fraction_of_peak']:.0%} of the {r['matmul_peak_gflops']} GFLOP/s matmul peak"
-                       if 'dense_fraction_of_peak' in r else ''), run_label(r['date'], r['commit'])))
+                       if 'dense_fraction_of_peak' in r else ''), label(r['date'], r['commit'])))
     q = last_json('time_to_quality.txt')
     if q:
         ours, io = q['curves']['vae_tutorial (train_vae defaults, conv)'], q['curves']['keras-io recipe']
@@ -324,14 +408,14 @@ def result_rows() -> list:
                     + (f"; keras-io's recipe {io_got['seconds']:.0f} s" if io_got else
                        f"; keras-io's recipe: not in {io[-1][0]} epochs ({io[-1][1]:.0f} s; best {min(v for *_, v in io):.1f} nats)")
                     + same_arch(q),
-                    run_label(q['date'], q['commit'])))
+                    label(q['date'], q['commit'])))
     rp = last_json('reading_path.txt')
     if rp:
         t = rp['total']
         out.append(("Reading path through the tutorial (01–06; 200 words and 20 code lines a minute)",
                     f"**{rp['hours']:.2f} h** in view ({t['words']:,} words, {t['code_in_view']:,} code lines, {t['show_docs']} signatures; "
                     f"target ≤ 2.5 h); {rp['hours_all_open']:.2f} h with every collapsed cell opened",
-                    run_label(rp['date'], rp['commit'])))
+                    label(rp['date'], rp['commit'])))
     cs = last_json('cli_start.txt')
     if cs:      # a fresh process per case: a bad argument refused, or --help
         sec, before = cs['seconds'], cs.get('before', {})
@@ -340,33 +424,26 @@ def result_rows() -> list:
         out.append(("Start of the four commands to a one-line error on a bad path, size, label, flag or input (fresh process)",
                     f"**{span(sec, errs)}**" + (f" (before issue 28: {span(before, errs)})" if before else '')
                     + f"; --help {span(sec, helps)}" + (f" (before: {span(before, helps)})" if before else ''),
-                    f"median of {cs['repeats']} fresh processes; {run_label(cs['date'], cs['commit'])}"))
+                    f"median of {cs['repeats']} fresh processes; {label(cs['date'], cs['commit'])}"))
     c = last_json('cvae_accuracy.txt')
-    if c and 'rows' in c:       # a run over latent sizes: the lowest accuracy of `generate`, and of drawing z from the prior
+    if c:       # a run over latent sizes: the lowest accuracy of `generate`, and of drawing z from the prior
         low = lambda k: min(c['rows'], key=lambda r: r[k])
         g, p = low('generate'), low('prior')
         sizes = sorted({r['latent_dim'] for r in c['rows']}); archs = ' and '.join(sorted({r['arch'] for r in c['rows']}))
         out.append((f"CVAE conditional accuracy, latent {sizes[0]}-{sizes[-1]}, {archs}",
                     f"**≥ {100 * g['generate']:.1f}%** with `generate` (lowest: {g['arch']} {g['latent_dim']}-D); z from the prior: "
                     f"down to {100 * p['prior']:.1f}% ({p['arch']} {p['latent_dim']}-D)",
-                    f"{c['epochs']} epochs; classifier {100 * c['classifier_accuracy']:.2f}%; {c['date'][:10]}, {c['commit']}"))
-    elif c:
-        for prior in ('standard', 'learned'):
-            r = c[prior]
-            worst = min(range(10), key=lambda d: r['per_digit'][d])
-            out.append((f"CVAE conditional accuracy, {prior} prior",
-                        f"**{100 * r['overall']:.1f}%** (lowest: digit {worst}, {100 * r['per_digit'][worst]:.1f}%)",
-                        f"{c['epochs']} epochs; classifier {100 * c['classifier_accuracy']:.2f}%; {run_label(c['date'], c['commit'])}"))
+                    f"{c['epochs']} epochs; classifier {100 * c['classifier_accuracy']:.2f}%; {label(c['date'], c['commit'])}"))
     return out
 
-def results_table() -> str:
-    return '\n'.join(['| benchmark | result | run |', '|---|---|---|'] + [f"| {a} | {b} | {c} |" for a, b, c in result_rows()])
+def results_table(reader=False) -> str:
+    return '\n'.join(['| benchmark | result | run |', '|---|---|---|'] + [f"| {a} | {b} | {c} |" for a, b, c in result_rows(reader)])
 
 CVAE_COLUMNS = [('prior', 'z ~ prior'), ('class_diag', 'diagonal Gaussian per class'), ('class_full', 'full Gaussian per class'),
                 ('class_full_0.9', 'full, τ = 0.9'), ('generate', '**`generate`**: full, τ = {temperature}'),
                 ('aggregate', "encoder's mixture"), ('restyle', 'restyled test digits')]
 
-def cvae_accuracy_table() -> str:
+def cvae_accuracy_table(reader=False) -> str:
     "The recorded conditional accuracies of results/cvae_accuracy.txt (a run over latent sizes): one row per architecture and latent size."
     run = last_json('cvae_accuracy.txt')
     if not run or 'rows' not in run: raise Problem('benchmarks/results/cvae_accuracy.txt holds no run over latent sizes')
@@ -376,7 +453,8 @@ def cvae_accuracy_table() -> str:
         lines.append(f"| {r['arch']} | {r['latent_dim']} | {r.get('epochs', run['epochs'])} | "
                      + ' | '.join(f"{100 * r[k]:.1f} %" for k, _ in cols) + ' |')
     return '\n'.join(lines) + (f"\n\nPercent of {run['per_digit']} images per digit read as the digit asked for (classifier: "
-                               f"{100 * run['classifier_accuracy']:.1f} % on real test digits); recorded {run_label(run['date'], run['commit'])}.")
+                               f"{100 * run['classifier_accuracy']:.1f} % on real test digits); recorded "
+                               f"{run['date'][:10] if reader else run_label(run['date'], run['commit'])}.")
 
 TABLES = {'results': results_table, 'cvae_accuracy': cvae_accuracy_table}   # block name: what fills it
 
@@ -394,21 +472,27 @@ def fill_blocks(text: str, tables: dict) -> tuple:
 
 def render_results(files=None) -> dict:
     "{file: its text with its blocks (results table, recorded run tables) filled} for each of `files` (default RESULT_FILES)."
-    tables, out = {name: functools.cache(make) for name, make in TABLES.items()}, {}   # each table made once, when a file needs it
-    for path in files or RESULT_FILES:
-        text = path.read_text(encoding='utf-8')
-        if path.suffix == '.ipynb':
-            nb, hits = json.loads(text), 0
-            for c in nb['cells']:
-                src, n = fill_blocks(''.join(c['source']), tables)
-                if n:
-                    lines, hits = src.split('\n'), hits + n
-                    c['source'] = [l + '\n' for l in lines[:-1]] + [lines[-1]]
-            new = json.dumps(nb, indent=1, ensure_ascii=False) + '\n'
-        else: new, hits = fill_blocks(text, tables)
-        if not hits: raise Problem(f"{path}: no block to fill ({', '.join(' ... '.join(marks(n)) for n in TABLES)})")
-        out[path] = new
+    out = {}
+    for reader in (False, True):   # a notebook is a reader's page: its runs are named by their dates, not by commits
+        tables = {name: functools.cache(functools.partial(make, reader=reader)) for name, make in TABLES.items()}   # each made once, when needed
+        for path in files or RESULT_FILES:
+            if (path.suffix == '.ipynb') == reader: out[path] = _filled(path, tables)
     return out
+
+def _filled(path, tables) -> str:
+    "The text of `path` with its blocks filled by `tables`."
+    text = path.read_text(encoding='utf-8')
+    if path.suffix == '.ipynb':
+        nb, hits = json.loads(text), 0
+        for c in nb['cells']:
+            src, n = fill_blocks(''.join(c['source']), tables)
+            if n:
+                lines, hits = src.split('\n'), hits + n
+                c['source'] = [l + '\n' for l in lines[:-1]] + [lines[-1]]
+        new = json.dumps(nb, indent=1, ensure_ascii=False) + '\n'
+    else: new, hits = fill_blocks(text, tables)
+    if not hits: raise Problem(f"{path}: no block to fill ({', '.join(' ... '.join(marks(n)) for n in TABLES)})")
+    return new
 
 
 # ---- fold -----------------------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 `nbdev_test --n_workers 2` hands the notebooks to its two workers in alphabetical order, so the slowest ones
 (03-08) start last and one core often idles while the other finishes a long notebook: in CI's offline pass that
 tail was about 20 s of 146. This script splits the notebooks into two halves of about equal cost (the seconds each
-took in the last recorded `benchmarks/notebook_times.py --ci` run; a notebook it does not know counts as the
+took in the last recorded `benchmarks/notebook_times.py` run; a notebook it does not know counts as the
 median), greedily, longest first, and runs one `nbdev_test --n_workers 1 --timing` per half at the same time. It
 prints each half's whole output, one after the other (the per-notebook times, tracebacks and verdicts that
 `nbdev_test` prints), and exits with status 1 if either half failed. The environment passes through, so the
@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RECORD = ROOT / 'benchmarks' / 'results' / 'notebook_times.txt'
 
 def recorded_seconds() -> dict:
-    "{notebook: seconds}, the larger of its two passes in the last recorded --ci run ({} if none)."
+    "{notebook: seconds}, the larger of its two passes in the last recorded run ({} if none)."
     if not RECORD.is_file(): return {}
     run = next((json.loads(l) for l in reversed(RECORD.read_text(encoding='utf-8').splitlines()) if l.startswith('{')), {})
     out = {}

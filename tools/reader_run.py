@@ -17,7 +17,7 @@ import argparse, asyncio, datetime, os, re, shutil, subprocess, sys, tempfile, t
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ['index', '01_*', '02_*', '03_*', '04_*', '04a_*', '05_*', '06_*', '08_*']   # the tutorial, in reading order
+NOTEBOOKS = ['index', '01_*', '02_*', '03_*', '04_*', '04a_*', '05_*', '06_*', '08_*', '09_*']   # the tutorial, in reading order
 KERNEL = 'vae-tutorial-reader'
 ANSI = re.compile(r'\x1b\[[0-9;]*[A-Za-z]')
 
@@ -45,7 +45,7 @@ def runtime_env(venv, wheel, tmp):
     py = venv/'bin'/'python'
     if not py.exists(): sh(sys.executable, '-m', 'venv', venv)
     pip = [py, '-m', 'pip', 'install', '-q', '--disable-pip-version-check']
-    sh(*pip, wheel, 'ipykernel')
+    sh(*pip, f'{wheel}[export]', 'ipykernel')   # with the export extra, as 09's install cell asks for
     sh(*pip, '--force-reinstall', '--no-deps', wheel)   # a rebuilt wheel of the same version replaces the old one
     dev = sh(py, '-c', "import importlib.util as u; print(*[m for m in ('nbdev', 'execnb', 'nbconvert', 'jupyterlab') "
                        "if u.find_spec(m)])").split()

@@ -4,11 +4,11 @@
 
 # %% auto #0
 __all__ = ['CLI_ERRORS', 'HIDDEN_WARNINGS', 'RUN_FILES', 'RUN_FREE_BYTES', 'RESUME_FREE_FLAGS', 'SHIPPED', 'demo_main',
-           'train_main', 'generate_main', 'complete_main', 'cli_error_types', 'Interrupted', 'signals_interrupt',
-           'out_of_memory', 'cli_errors', 'check_writable', 'check_new_file', 'check_png_out', 'vae_tutorial_demo',
-           'check_out_dir', 'write_run', 'resumed_args', 'interrupted_line', 'vae_tutorial_train', 'check_png_dir',
-           'image_file_name', 'write_image_data', 'vae_tutorial_generate', 'vae_tutorial_complete',
-           'underscore_options', 'console_script']
+           'train_main', 'generate_main', 'complete_main', 'export_main', 'cli_error_types', 'Interrupted',
+           'signals_interrupt', 'out_of_memory', 'cli_errors', 'check_writable', 'check_new_file', 'check_png_out',
+           'vae_tutorial_demo', 'check_out_dir', 'write_run', 'resumed_args', 'interrupted_line', 'vae_tutorial_train',
+           'check_png_dir', 'image_file_name', 'write_image_data', 'vae_tutorial_generate', 'vae_tutorial_complete',
+           'vae_tutorial_export', 'underscore_options', 'console_script']
 
 # %% ../nbs/07_cli.ipynb #efcc5fb8
 import os, re, sys, json, errno, shlex, shutil, signal, inspect, tempfile, threading, warnings, contextlib
@@ -432,6 +432,28 @@ def vae_tutorial_complete(
         print(f"Wrote {path}: the input (unknown pixels grey) and {n} completions (seed {seed}).")
 
 
+# %% ../nbs/07_cli.ipynb #e9c00002
+@call_parse
+def vae_tutorial_export(
+    model:str,                    # a run folder written by vae_tutorial_train, or its model.keras
+    out:str='exported',           # a new folder for the files (an empty one will do); nothing is overwritten
+    format:str='onnx',            # onnx (served by onnxruntime), tf_saved_model (TensorFlow alone) or litert (.tflite)
+    parts:str='decoder,encoder',  # which networks, comma-separated: decoder (z, label -> pixel means), encoder (images, label -> mean, log_var)
+):
+    "Export a trained model's decoder and encoder as files that run without Keras or this package, and export.json describing them."
+    with cli_errors('vae_tutorial_export'):
+        from vae_tutorial.export import check_format, check_parts, check_export_folder, export_model, FORMATS, INFO_FILE   # no TensorFlow: checks only
+        format, chosen, folder = check_format(format), check_parts(parts), check_export_folder(out)
+        where = model_file(model)           # a run folder's model.keras; missing, a FIFO, not a .keras archive: one line, never opened
+        from vae_tutorial.models import load_vae   # imports TensorFlow: every argument is checked by now
+        export_model(load_vae(where), folder, format, chosen)
+        info = json.loads((folder/INFO_FILE).read_text())
+        for about in info['parts'].values():
+            names = lambda side: ', '.join(t['name'] for t in about[side])
+            print(f"Wrote {folder/about['file']}: {names('inputs')} -> {names('outputs')}.")
+        print(f"Wrote {folder/INFO_FILE}: each file's inputs and outputs, and how to draw z; serve them with {FORMATS[format][2]}.")
+
+
 # %% ../nbs/07_cli.ipynb #f100bab3
 def underscore_options(argv:list) -> list:
     "Spell the option names in `argv` with underscores: `--latent-dim=2` → `--latent_dim=2`."
@@ -461,3 +483,4 @@ demo_main = console_script(vae_tutorial_demo)
 train_main = console_script(vae_tutorial_train)
 generate_main = console_script(vae_tutorial_generate)
 complete_main = console_script(vae_tutorial_complete)
+export_main = console_script(vae_tutorial_export)

@@ -94,6 +94,7 @@ def _find_data_file(name, path=None):
     return (f, 'env') if f.exists() else (None, f"{DATA_ENV}={env} holds no {fname}")
 
 # %% ../nbs/00_data.ipynb #b5370b08
+# where each split of the static binarized MNIST is downloaded from ({split}: train, valid or test)
 BINARIZED_URL = 'https://www.cs.toronto.edu/~larocheh/public/datasets/binarized_mnist/binarized_mnist_{split}.amat'
 BINARIZED_MD5 = {'train': '8d4f0427d6c2572b5e9994e08bad66de', 'valid': '3e33becd40c694040e5e6c812e2f4b50',
                  'test': 'fc34623e13bd64fed2f8b61365198339'}   # MD5 of each split parsed: uint8 (n, 784), C order
@@ -248,10 +249,10 @@ def fetch_fashion_mnist(base_url=FASHION_URL,  # the folder URL the four .gz fil
     return cache
 
 # %% ../nbs/00_data.ipynb #e3fee037
-CIFAR10_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz'
+CIFAR10_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz'   # CIFAR-10's binary version, from its authors
 CIFAR10_MD5 = 'c32a1d4ab5d03f1284b67883e8d87530'       # as published on https://www.cs.toronto.edu/~kriz/cifar.html
 CIFAR10_MEMBERS = {'train': [f'cifar-10-batches-bin/data_batch_{i}.bin' for i in range(1, 6)],
-                   'test': ['cifar-10-batches-bin/test_batch.bin']}
+                   'test': ['cifar-10-batches-bin/test_batch.bin']}   # the files of each split inside that archive
 
 def parse_cifar_binary(archive) -> dict:
     "`x_train`, `y_train`, `x_test`, `y_test` from the binary CIFAR-10 `.tar.gz`: records of 1 label byte + 3 planes of 32×32 bytes."
@@ -294,7 +295,7 @@ def fetch_cifar10(url=CIFAR10_URL,   # where the binary archive is published
     return cache
 
 # %% ../nbs/00_data.ipynb #669d825b
-SAMPLE_KEYS = ('x', 'y', 'bin_x', 'bin_y', 'about')
+SAMPLE_KEYS = ('x', 'y', 'bin_x', 'bin_y', 'about')   # the arrays of the bundled sample: MNIST and binarized test digits, labels, a note
 
 def build_sample(mnist_file,      # the full mnist.npz (Keras layout)
                  binarized_file,  # the full binarized_mnist.npz, with test_labels

@@ -110,9 +110,13 @@ class NLLReport:
     seconds: float      # wall time
     dims: int = 784     # numbers per image, H·W·C (784 for MNIST): what bits/dim divides by
     @property
-    def bits_per_dim(self) -> float: return float(nats_to_bits_per_dim(self.nll, self.dims))
+    def bits_per_dim(self) -> float:
+        "The NLL in bits per pixel value (per dimension of an image)."
+        return float(nats_to_bits_per_dim(self.nll, self.dims))
     @property
-    def gap(self) -> float: return self.neg_elbo - self.nll
+    def gap(self) -> float:
+        "How much looser the ELBO is than the NLL estimate, in nats: −ELBO − NLL."
+        return self.neg_elbo - self.nll
     def __str__(self):
         return (f"NLL {self.nll:.2f} ± {self.stderr:.2f} nats ({self.bits_per_dim:.4f} bits/dim), "
                 f"−ELBO {self.neg_elbo:.2f}, k={self.k}, n={self.n:,}, {self.seconds:.0f} s")

@@ -301,7 +301,7 @@ def load_vae(path,    # a model.keras file, or a run folder that holds one
     except ValueError: raise ModelFileError(f"{path}: holds a {type(model).__name__}, not a vae_tutorial model") from None
 
 # %% ../nbs/04_cvae.ipynb #df1b9453
-PRIORS = ('standard', 'learned')
+PRIORS = ('standard', 'learned')   # a CVAE's prior p(z|y): N(0, I) for every label, or a Gaussian per label from a network
 TEMPERATURE = 0.8   # `generate` draws z from N(μ_y, τ²Σ_y) with this τ: the table in 04_cvae measures the choice
 _NEEDS_LABELS = "a CVAE needs labels: call it on (images, one_hot_labels)"
 

@@ -63,6 +63,7 @@ def recipe(name, data, epochs, notebooks, what):
     "Register the decorated function as the recipe `name` (see `Recipe`)."
     def register(fn):
         RECIPES[name] = Recipe(name, data, epochs, tuple(notebooks.split()), what, fn)
+        fn.__doc__ = fn.__doc__ or f"Train recipe {name!r} ({what}) for `epochs` epochs on `data`; returns the model, its history and any extras."
         return fn
     return register
 

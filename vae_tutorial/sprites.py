@@ -23,13 +23,13 @@ class Factor(NamedTuple):
     values: tuple   # the choices of a discrete factor, or the (low, high) range of a continuous one
     unit: str = ''  # what a value means
 
-SPRITE_SHAPES = ('square', 'circle', 'triangle', 'heart')
+SPRITE_SHAPES = ('square', 'circle', 'triangle', 'heart')   # the outlines a sprite can have
 SPRITE_COLOURS = {'red': (0.95, 0.15, 0.10), 'yellow': (0.95, 0.85, 0.10), 'green': (0.15, 0.80, 0.20),
                   'cyan': (0.10, 0.80, 0.95), 'blue': (0.20, 0.35, 1.00), 'magenta': (0.90, 0.20, 0.90)}  # RGB in [0, 1]
-SPRITE_SCALES = (0.18, 0.22, 0.26, 0.30)
+SPRITE_SCALES = (0.18, 0.22, 0.26, 0.30)   # the sizes a sprite can have, as a fraction of the picture's side
 SPRITE_MARGIN = 0.27   # the farthest a sprite reaches from its centre (largest scale, any rotation), rounded up
 
-SPRITE_FACTORS = {
+SPRITE_FACTORS = {   # what a sprite is drawn from: each factor's kind, values and meaning
     'shape':    Factor('discrete', SPRITE_SHAPES, 'the outline'),
     'colour':   Factor('discrete', tuple(SPRITE_COLOURS), 'the fill, on black'),
     'scale':    Factor('discrete', SPRITE_SCALES, 'side of the square of equal area, as a fraction of the canvas'),

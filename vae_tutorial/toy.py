@@ -13,7 +13,7 @@ __all__ = ['LOG_2PI', 'LinearGaussian', 'log_integrate', 'MCMCResult', 'metropol
            'fit_gaussian_vi']
 
 # %% ../nbs/01_intuition.ipynb #5d6d0857
-LOG_2PI = math.log(2 * math.pi)
+LOG_2PI = math.log(2 * math.pi)   # log 2π, the constant term of every Gaussian log-density
 
 def _log_normal(x, mean, var):
     "log N(x; mean, var), elementwise with broadcasting."
@@ -25,7 +25,7 @@ def _check_finite(name, value):
 
 # %% ../nbs/01_intuition.ipynb #78144b46
 class LinearGaussian:
-    "z ~ N(0, 1); x | z ~ N(a*z + b, noise_std**2). One-dimensional latent and observation; everything exact."
+    "z ~ N(0, 1) and x | z ~ N(a·z + b, s²) with s = `noise_std`: one-dimensional latent and observation, everything exact."
     def __init__(self,
                  a=2.0,          # slope of the linear decoder z -> a z + b
                  b=0.5,          # offset of the decoder
@@ -38,7 +38,9 @@ class LinearGaussian:
     def __repr__(self): return f"LinearGaussian(a={self.a}, b={self.b}, noise_std={self.noise_std})"
 
     @property
-    def noise_var(self): return self.noise_std ** 2
+    def noise_var(self):
+        "The variance s² of the observation noise."
+        return self.noise_std ** 2
 
     def log_prior(self, z):
         "log N(z; 0, 1), elementwise over `z`."

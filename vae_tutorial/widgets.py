@@ -41,7 +41,7 @@ def to_png(image,       # one image (H, W), (H, W, 1) grey or (H, W, 3) RGB, val
     return buf.getvalue()
 
 # %% ../nbs/06_explorer.ipynb #d7cc5009
-WIDGET_VIEW = 'application/vnd.jupyter.widget-view+json'
+WIDGET_VIEW = 'application/vnd.jupyter.widget-view+json'   # the MIME type of a widget view in a cell's output
 
 class Explorer:
     "Named controls and the image they decode: `.widget` for Jupyter; `.state`, `set`, `.image`, `.png`, `static_figure` from code."
@@ -67,9 +67,13 @@ class Explorer:
         self.update()
 
     @property
-    def state(self) -> dict: return {k: c.value for k, c in self.controls.items()}
+    def state(self) -> dict:
+        "The value of each control, by name."
+        return {k: c.value for k, c in self.controls.items()}
     @property
-    def sliders(self) -> list: return [c for c in self.controls.values() if isinstance(c, W.FloatSlider)]
+    def sliders(self) -> list:
+        "The controls that are sliders, in order."
+        return [c for c in self.controls.values() if isinstance(c, W.FloatSlider)]
 
     def _decoded(self, state):
         "`decode(state)` as one float32 image (H, W, C), or a one-line ValueError."
@@ -284,18 +288,35 @@ def _decode_states(explorer, states, model=None):
             if all(np.allclose(images[i], explorer._decoded(states[i]), atol=1e-5) for i in spot): return images
     return np.stack([explorer._decoded(s) for s in states])
 
+def _grey_png(grey, levels) -> bytes:
+    "PNG bytes of a grey image (values in [0, 1], 1 white) with `levels` evenly spaced greys: a palette of 2, 4 or 16 packs 1, 2 or 4 bits a pixel."
+    if levels == 256: im = PILImage.fromarray(np.round(255 * grey).astype(np.uint8), 'L')
+    else:
+        im = PILImage.fromarray(np.round(grey * (levels - 1)).astype(np.uint8), 'P')
+        im.putpalette([round(255 * k / (levels - 1)) for k in range(levels) for _ in range(3)])
+    buf = io.BytesIO()
+    im.save(buf, format='png', optimize=True, **({'bits': next(b for b in (1, 2, 4, 8) if levels <= 2 ** b)} if levels < 256 else {}))
+    return buf.getvalue()
+
 class StaticExplorer:
     "An explorer for a page without a kernel: its decodes over a grid of the controls as one PNG sprite sheet, and a few lines of JavaScript."
-    def __init__(self, explorer, grid, images, captions, scale):
+    def __init__(self, explorer, grid, images, captions, scale, levels=16):
         self.explorer, self.grid, self.images, self.captions, self.scale = explorer, grid, images, captions, scale
         n, (h, w, c) = len(images), images.shape[1:]
+        self.levels = 256 if c == 3 else levels                 # colour sheets keep 8 bits a channel
         self.cols = min(n, max(1, 2048 // w))
         rows = -(-n // self.cols)
         sheet = np.ones((rows * h, self.cols * w, c), np.float32) if c == 3 else np.zeros((rows * h, self.cols * w, 1), np.float32)
         for i, im in enumerate(images): sheet[i // self.cols * h:(i // self.cols + 1) * h, i % self.cols * w:(i % self.cols + 1) * w] = im
-        pixels = np.round(255 * (sheet if c == 3 else 1 - sheet[..., 0])).astype(np.uint8)    # grey: ink dark on white
-        buf = io.BytesIO(); PILImage.fromarray(pixels, 'RGB' if c == 3 else 'L').save(buf, format='png', optimize=True)
-        self.sheet_png = buf.getvalue()
+        if c == 3:
+            buf = io.BytesIO(); PILImage.fromarray(np.round(255 * sheet).astype(np.uint8), 'RGB').save(buf, format='png', optimize=True)
+            self.sheet_png = buf.getvalue()
+        else: self.sheet_png = _grey_png(1 - sheet[..., 0], self.levels)                   # grey: ink dark on white
+
+    @property
+    def tolerance(self) -> float:
+        "How far a tile may lie from its decode, per pixel on [0, 1]: half a grey level of the sheet."
+        return 0.5 / (self.levels - 1) + 1e-6
 
     def index(self, state) -> int:
         "The tile of `state` (a value per control, each on its grid)."
@@ -307,7 +328,7 @@ class StaticExplorer:
         "The image shown for `state`, read back from the sprite sheet (grey: ink in [0, 1])."
         h, w, c = self.images.shape[1:]
         i = self.index(state)
-        a = np.asarray(PILImage.open(io.BytesIO(self.sheet_png)), np.float32)[i // self.cols * h:(i // self.cols + 1) * h, i % self.cols * w:(i % self.cols + 1) * w] / 255
+        a = np.asarray(PILImage.open(io.BytesIO(self.sheet_png)).convert('RGB' if c == 3 else 'L'), np.float32)[i // self.cols * h:(i // self.cols + 1) * h, i % self.cols * w:(i % self.cols + 1) * w] / 255
         return a if c == 3 else (1 - a)[..., None]
 
     @property
@@ -317,7 +338,7 @@ class StaticExplorer:
         uid = 'vse-' + hashlib.sha1(self.sheet_png + json.dumps(self.grid).encode()).hexdigest()[:10]   # the same page each run
         start = {k: min(v, key=lambda o: abs(o - self.explorer.state[k]) if isinstance(o, (int, float)) else o != self.explorer.state[k])
                  for k, v in self.grid.items()}
-        spec = dict(names=list(self.grid), sizes=[len(v) for v in self.grid.values()], tile=[w, h], cols=self.cols, captions=self.captions)
+        spec = dict(names=list(self.grid), sizes=[len(v) for v in self.grid.values()], tile=[w, h], cols=self.cols, levels=self.levels, captions=self.captions)
         rows = []
         for name, values in self.grid.items():
             c = self.explorer.controls[name]
@@ -364,12 +385,14 @@ def static_explorer(explorer,   # an `Explorer` (latent_explorer, digit_picker, 
                     n=13,       # values per slider: n even steps over its range (choices keep all their options)
                     grid=None,  # dict control name → the values it takes on the page, to override `n` for some controls
                     model=None, # the model the explorer decodes with: its decode calls are then batched (faster, same images)
+                    levels=16,  # grey levels of the sheet: 16 (4 bits a pixel, a third of the bytes of 256) shows a digit as well; 2-256
                     ) -> StaticExplorer:
     "The explorer decoded over a grid of its controls: a PNG sprite sheet and a few lines of JavaScript that work without a kernel."
-    n = check_count(n, 'n', low=2)
+    n, levels = check_count(n, 'n', low=2), check_count(levels, 'levels', low=2)
+    if levels > 256: raise ValueError(f"levels={levels}; a PNG holds at most 256 grey levels: pass 2 to 256 (16 is plenty for a digit)")
     grid = {k: list((grid or {}).get(k, _control_values(c, n))) for k, c in explorer.controls.items()}
     states = [dict(zip(grid, vs)) for vs in itertools.product(*grid.values())]
     images = _decode_states(explorer, states, model)
     captions = [explorer.describe(s) if explorer.describe else '' for s in states]
     h, w = images.shape[1:3]
-    return StaticExplorer(explorer, grid, images, captions, _auto_scale(h, w) if explorer.scale is None else explorer.scale)
+    return StaticExplorer(explorer, grid, images, captions, _auto_scale(h, w) if explorer.scale is None else explorer.scale, levels)
