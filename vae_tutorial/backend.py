@@ -77,7 +77,10 @@ class BackendError(ImportError):
 
 def installed_backends() -> list:
     "The names in `BACKENDS` whose package can be imported here (looked up, not imported)."
-    return [b for b in BACKENDS if b in sys.modules or importlib.util.find_spec(b) is not None]
+    def found(b):
+        try: return importlib.util.find_spec(b) is not None   # an imported module: its spec; hidden (None in sys.modules): None
+        except ValueError: return b in sys.modules
+    return [b for b in BACKENDS if found(b)]
 
 def check_backend(name=None,  # a backend name; None: `KERAS_BACKEND`, or tensorflow when it is unset
                  ) -> str:
