@@ -1,6 +1,6 @@
 """Seconds per epoch of the package's VAE on the three Keras backends, side by side: TensorFlow, JAX and torch (CPU).
 
-    python benchmarks/backends.py --python tensorflow=PY --python jax=PY --python torch=PY [--images 2048] [--epochs 3]
+    python benchmarks/backends.py --python tensorflow=PY --python jax=PY --python torch=PY [--images 2048] [--epochs 3] [--threads N]
 
 Each backend runs in a child process started by its own interpreter (PY: a Python whose environment has that backend;
 default: this one for all three) with `KERAS_BACKEND` set. Each child trains a dense and a conv VAE (8-D latent, the
@@ -64,6 +64,14 @@ def jax_parts(m, x):
     return out
 
 
+def threads_env(n):
+    "Environment variables that hold each backend to `n` threads for the work inside an op (None: each backend's default)."
+    if not n: return {}
+    env = {'OMP_NUM_THREADS': str(n), 'TF_NUM_INTRAOP_THREADS': str(n), 'TF_NUM_INTEROP_THREADS': '1'}   # torch reads OMP_NUM_THREADS
+    if n == 1: env['XLA_FLAGS'] = (os.environ.get('XLA_FLAGS', '') + ' --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1').strip()
+    return env
+
+
 def parent(a):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from common import header, commit, utc_now, machine, result_line
@@ -73,14 +81,15 @@ def parent(a):
     mnist = load_mnist()
     x, xv = mnist.train.x[:a.images], mnist.test.x[:1000]
     header('Seconds per epoch of the VAE on three Keras backends (CPU)', date=utc_now(), commit=commit(), machine=machine('start'),
-           data=f"{len(x):,} MNIST training images ({mnist.source}), validated on 1,000 test images; batch 128; {a.epochs} epochs")
+           data=f"{len(x):,} MNIST training images ({mnist.source}), validated on 1,000 test images; batch 128; {a.epochs} epochs",
+           threads=f"{a.threads} per op (OMP_NUM_THREADS, TF_NUM_INTRAOP_THREADS, XLA_FLAGS)" if a.threads else "each backend's default")
     runs = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         np.savez(work / 'data.npz', x=x, xv=binarize(xv, seed=1))
         for b in BACKENDS:
             py = pythons.get(b, sys.executable)
-            env = {**os.environ, 'KERAS_BACKEND': b, 'TF_CPP_MIN_LOG_LEVEL': '3'}
+            env = {**os.environ, 'KERAS_BACKEND': b, 'TF_CPP_MIN_LOG_LEVEL': '3', **threads_env(a.threads)}
             probe = subprocess.run([py, '-c', f'import {b}'], capture_output=True, text=True, env=env)
             if probe.returncode != 0:
                 print(f"{b:10s} skipped: its interpreter cannot import {b} (pass --python {b}=PATH)"); continue
@@ -100,7 +109,7 @@ def parent(a):
         print("\nJAX, conv VAE, one batch of 128 outside fit (ms): "
               + ', '.join(f"{k} {v:,.1f}" for k, v in runs['jax']['jax_conv_parts_ms'].items()))
     print(f"\nmachine at the end: {machine('the end')}")
-    result_line({'benchmark': 'backends', 'date': utc_now(), 'commit': commit(), 'images': len(x), 'epochs': a.epochs,
+    result_line({'benchmark': 'backends', 'date': utc_now(), 'commit': commit(), 'images': len(x), 'epochs': a.epochs, 'threads': a.threads,
                  'keras': next(iter(runs.values()))['keras'] if runs else None,
                  'seconds_per_epoch': {b: {arch: round(float(np.median(r[arch]['epoch_seconds'][1:])), 3) for arch in ('dense', 'conv')}
                                        for b, r in runs.items()},
@@ -117,6 +126,8 @@ if __name__ == '__main__':
     ap.add_argument('--python', action='append', default=[], help='BACKEND=PATH: the interpreter for that backend (repeatable)')
     ap.add_argument('--images', type=int, default=2048, help='training images')
     ap.add_argument('--epochs', type=int, default=3)
+    ap.add_argument('--threads', type=int, help="threads per op for every backend (default: each backend's own choice); "
+                                                 "torch's default slows down badly when other work shares the cores")
     ap.add_argument('--child', help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child: child(Path(a.child), a.epochs)
