@@ -85,13 +85,14 @@ def installed_backends() -> list:
 def check_backend(name=None,  # a backend name; None: `KERAS_BACKEND`, or tensorflow when it is unset
                  ) -> str:
     "The backend Keras will run on, if it is one of `BACKENDS` and its package is installed; else a one-line `BackendError`."
+    default = name is None and not os.environ.get('KERAS_BACKEND')
     name = (os.environ.get('KERAS_BACKEND') or 'tensorflow') if name is None else name
     if name not in BACKENDS:
         raise BackendError(f"KERAS_BACKEND={name!r} is not a backend this package runs on; set it to tensorflow, jax or torch "
                            f"(or unset it for tensorflow)")
     if name not in installed_backends():
         others = [b for b in installed_backends() if b != name]
-        raise BackendError(f"the {name} backend is asked for{' (the default)' if 'KERAS_BACKEND' not in os.environ else ''} but {name} "
+        raise BackendError(f"the {name} backend is asked for{' (the default)' * default} but {name} "
                            f"is not installed: {BACKENDS[name]}" + (f", or set KERAS_BACKEND={others[0]} (installed)" if others else ''))
     return name
 
