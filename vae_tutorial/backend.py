@@ -4,10 +4,11 @@
 
 # %% ../nbs/00_backend.ipynb #b7c6bf8d
 from __future__ import annotations
-import os, sys, contextlib
+import os, sys, contextlib, importlib.util
 
 # %% auto #0
-__all__ = ['CPU_DEVICES_VAR', 'MAX_CPU_DEVICES', 'silenced_stderr', 'cpu_devices_asked', 'import_tensorflow', 'import_keras',
+__all__ = ['CPU_DEVICES_VAR', 'MAX_CPU_DEVICES', 'BACKENDS', 'NO_TENSORFLOW', 'silenced_stderr', 'cpu_devices_asked',
+           'import_tensorflow', 'BackendError', 'installed_backends', 'check_backend', 'import_keras',
            'use_cpu_devices', 'replicas_in_sync']
 
 # %% ../nbs/00_backend.ipynb #b4b976d6
@@ -57,14 +58,49 @@ def import_tensorflow():
     if os.environ.get('IN_TEST'):          # nbdev_test runs a notebook per core: one thread each, not two fighting over a core
         for pool in ('TF_NUM_INTRAOP_THREADS', 'TF_NUM_INTEROP_THREADS'): os.environ.setdefault(pool, '1')
     with silenced_stderr():
-        import tensorflow as tf
+        try: import tensorflow as tf
+        except ModuleNotFoundError as e:
+            if (e.name or '').split('.')[0] != 'tensorflow': raise
+            raise BackendError(NO_TENSORFLOW) from None
         _split_cpu(tf, cpu_devices_asked())   # logical devices can only be set up before first use
         tf.constant(0.0) + 0.0          # device discovery logs happen on first use
     return tf
 
+# %% ../nbs/00_backend.ipynb #c0b29a01
+BACKENDS = {'tensorflow': 'pip install tensorflow', 'jax': 'pip install jax',   # the Keras backends the package runs on, and how to install each
+            'torch': 'pip install torch --index-url https://download.pytorch.org/whl/cpu'}
+NO_TENSORFLOW = ("this needs TensorFlow, which is not installed: pip install tensorflow (on KERAS_BACKEND=jax or torch, training, "
+                 "saving, generating and evaluating need no TensorFlow; make_dataset, image files and tf.distribute do)")
+
+class BackendError(ImportError):
+    "A Keras backend the package cannot run on: a name it does not know, or one whose package is not installed."
+
+def installed_backends() -> list:
+    "The names in `BACKENDS` whose package can be imported here (looked up, not imported)."
+    def found(b):
+        try: return importlib.util.find_spec(b) is not None   # an imported module: its spec; hidden (None in sys.modules): None
+        except ValueError: return b in sys.modules
+    return [b for b in BACKENDS if found(b)]
+
+def check_backend(name=None,  # a backend name; None: `KERAS_BACKEND`, or tensorflow when it is unset
+                 ) -> str:
+    "The backend Keras will run on, if it is one of `BACKENDS` and its package is installed; else a one-line `BackendError`."
+    default = name is None and not os.environ.get('KERAS_BACKEND')
+    name = (os.environ.get('KERAS_BACKEND') or 'tensorflow') if name is None else name
+    if name not in BACKENDS:
+        raise BackendError(f"KERAS_BACKEND={name!r} is not a backend this package runs on; set it to tensorflow, jax or torch "
+                           f"(or unset it for tensorflow)")
+    if name not in installed_backends():
+        others = [b for b in installed_backends() if b != name]
+        raise BackendError(f"the {name} backend is asked for{' (the default)' * default} but {name} "
+                           f"is not installed: {BACKENDS[name]}" + (f", or set KERAS_BACKEND={others[0]} (installed)" if others else ''))
+    return name
+
+
 # %% ../nbs/00_backend.ipynb #b79e7474
 def import_keras():
-    "Import and return Keras, after importing TensorFlow quietly when Keras will run on it."
+    "Import and return Keras (after `check_backend`), after importing TensorFlow quietly when Keras will run on it."
+    if 'keras' not in sys.modules: check_backend()
     if os.environ.get('KERAS_BACKEND', 'tensorflow') == 'tensorflow': import_tensorflow()
     else: _force_host_devices(cpu_devices_asked())   # JAX reads XLA_FLAGS when it is imported
     import keras

@@ -475,6 +475,9 @@ def console_script(func):
         parser.add_argument('--version', action='version', version=f'vae_tutorial {__version__}')
         args = vars(parser.parse_args(underscore_options(sys.argv[1:])))
         args.pop('pdb', None); args.pop('xtra', None)
+        from vae_tutorial.backend import check_backend, BackendError   # imports neither Keras nor TensorFlow
+        try: check_backend()   # before anything imports Keras (or TensorFlow): an unknown or missing backend in one line
+        except BackendError as e: print(f"{parser.prog}: error: {e}", file=sys.stderr); sys.exit(2)
         func(**args)      # returns None: exit status 0 unless the command exits with another
     main.__doc__ = f"The `{func.__name__}` console script."
     return main

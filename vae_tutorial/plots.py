@@ -254,6 +254,7 @@ def plot_history(history,          # a keras History, or its .history dict
         if f'val_{k}' in h: ax.plot(ep, h[f'val_{k}'], 's--', ms=3, label='validation')
         ax.set_title({'loss': 'loss = −ELBO (β = 1)', 'kl': 'KL[Q(z|X) ‖ P(z)]'}.get(k, k), fontsize=10)
         ax.set_xlabel('epoch'); ax.set_ylabel('nats per image'); ax.grid(alpha=.3)
+        ax.locator_params(axis='x', integer=True)   # whole epochs: no tick at 2.5
     ax.legend()
     return fig
 

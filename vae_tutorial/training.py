@@ -8,11 +8,11 @@ import math, contextlib
 from typing import NamedTuple
 import numpy as np
 from .backend import keras, import_tensorflow, replicas_in_sync
-from .checks import check_images, check_count, check_model, check_settings, check_labels
-from .data import _make_dataset, binarize
+from .checks import check_images, check_labels, check_count, check_model, check_settings
+from .data import _make_dataset, binarize, one_hot
 
 # %% auto #0
-__all__ = ['VALIDATION_SEED', 'PRECISIONS', 'FLOAT32_LAYERS', 'STEPS_PER_EXECUTION', 'SPE_DISTRIBUTED', 'BINARIZE_IN_STEP', 'is_binary', 'TrainingDiverged', 'StopOnNaN', 'Replicas', 'data_parallel', 'with_precision', 'trainable_copy', 'auto_jit_compile', 'loss_per_replica', 'binarizing_step', 'train_vae', 'SampleSnapshots']
+__all__ = ['VALIDATION_SEED', 'PRECISIONS', 'FLOAT32_LAYERS', 'STEPS_PER_EXECUTION', 'SPE_DISTRIBUTED', 'BINARIZE_IN_STEP', 'is_binary', 'TrainingDiverged', 'StopOnNaN', 'Replicas', 'data_parallel', 'with_precision', 'trainable_copy', 'auto_jit_compile', 'loss_per_replica', 'binarizing_step', 'NumpyBatches', 'train_vae', 'SampleSnapshots']
 
 # %% ../nbs/00_training.ipynb #30a9fdb7
 VALIDATION_SEED = 1   # the one fixed binarization of validation (and test) images, whatever the training seed
@@ -205,9 +205,34 @@ def binarizing_step(model,      # the model `fit` trains (`train_vae`'s trainee)
 
 
 # %% ../nbs/03_vae.ipynb #ea472d58
+class NumpyBatches(keras.utils.PyDataset):
+    "Batches of `x` (and one-hot `y`) as NumPy arrays for `fit`: what `train_vae` feeds on JAX and torch, where `tf.data` is not needed."
+    def __init__(self, x, y=None, batch_size=128, seed=0, binarize_data=False, shuffle=True, drop_remainder=False):
+        super().__init__()
+        self.x, self.y, self.batch_size, self.seed = x, y, batch_size, seed
+        self.binarize_data, self.shuffle, self.epoch = binarize_data, shuffle, 0
+        self.steps = len(x) // batch_size if drop_remainder else -(-len(x) // batch_size)
+        self.order = self._order()
+    def _order(self):   # a fresh permutation each epoch, from (seed, epoch): the same seed gives the same batches
+        return np.random.default_rng([self.seed or 0, self.epoch]).permutation(len(self.x)) if self.shuffle else np.arange(len(self.x))
+    def __len__(self): return self.steps
+    def __getitem__(self, i):
+        idx = self.order[i * self.batch_size:(i + 1) * self.batch_size]
+        xb = self.x[idx]
+        if self.binarize_data:   # fresh 0/1 pixels for every batch of every epoch, as make_dataset draws them
+            xb = (np.random.default_rng([self.seed or 0, self.epoch, i, 1]).random(xb.shape, dtype=np.float32) < xb).astype(np.float32)
+        return (xb,) if self.y is None else ((xb, self.y[idx]),)
+    def on_epoch_end(self):
+        self.epoch += 1
+        self.order = self._order()
+
 def _fit_data(model, x, y, batch_size, seed, binarize_data, shuffle=True, drop_remainder=False):
-    "A `tf.data` pipeline of `x` for `fit`; a CVAE's one-hot labels travel as a second input, not as targets."
+    "What `fit` reads: a `tf.data` pipeline of `x` on TensorFlow, `NumpyBatches` elsewhere; a CVAE's one-hot labels travel as a second input, not as targets."
     k = model.num_classes if model.conditional else 10
+    if keras.backend.backend() != 'tensorflow':
+        x = check_images(x, bytes_ok=True)
+        y = None if y is None else one_hot(check_labels(y, len(x), k), k)
+        return NumpyBatches(x, y, batch_size, seed, binarize_data, shuffle, drop_remainder)
     ds = _make_dataset(x, y, batch_size, shuffle=shuffle, seed=seed, dynamic_binarize=binarize_data,   # checked by `train_vae`, or at
                        one_hot_labels=model.conditional, num_classes=k, drop_remainder=drop_remainder)  # a run's boundary
     return ds.map(lambda xb, yb: ((xb, yb),)) if model.conditional else ds
