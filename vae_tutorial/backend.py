@@ -69,8 +69,9 @@ def import_tensorflow():
 # %% ../nbs/00_backend.ipynb #c0b29a01
 BACKENDS = {'tensorflow': 'pip install tensorflow', 'jax': 'pip install jax',   # the Keras backends the package runs on, and how to install each
             'torch': 'pip install torch --index-url https://download.pytorch.org/whl/cpu'}
-NO_TENSORFLOW = ("this needs TensorFlow, which is not installed: pip install tensorflow (on KERAS_BACKEND=jax or torch, training, "
-                 "saving, generating and evaluating need no TensorFlow; make_dataset, image files and tf.distribute do)")
+NO_TENSORFLOW = (   # the one line for a TensorFlow-only feature when TensorFlow is missing
+    "this needs TensorFlow, which is not installed: pip install tensorflow (on KERAS_BACKEND=jax or torch, training, "
+    "saving, generating and evaluating need no TensorFlow; make_dataset, image files and tf.distribute do)")
 
 class BackendError(ImportError):
     "A Keras backend the package cannot run on: a name it does not know, or one whose package is not installed."

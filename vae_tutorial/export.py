@@ -24,7 +24,7 @@ FORMATS = {   # format -> (file ending, the packages that export it, what serves
 }
 PARTS = ('decoder', 'encoder')   # what `export_model` writes: z (and label) → pixel means; images (and label) → mean, log_var
 INFO_FILE = 'export.json'        # beside the exported files: their inputs, outputs and what z to feed them
-EXPORT_EXTRA = 'pip install "vae_tutorial[export]"'
+EXPORT_EXTRA = 'pip install "vae_tutorial[export]"'   # what installs the ONNX converter and runtime
 
 class ExportError(ValueError):
     "A model, format or folder `export_model` cannot use; the message says what to do instead."

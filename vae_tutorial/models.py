@@ -107,8 +107,12 @@ class VAE(keras.Model):
     def split_inputs(self, inputs):
         "(images, labels) from what `fit`, `evaluate` or `call` passes; a VAE's labels are None."
         return (inputs[0] if isinstance(inputs, (list, tuple)) else inputs), None
-    def encoder_inputs(self, x, y): return x
-    def decoder_inputs(self, z, y): return z
+    def encoder_inputs(self, x, y):
+        "What the encoder network is called with: the images (a CVAE adds the labels)."
+        return x
+    def decoder_inputs(self, z, y):
+        "What the decoder network is called with: the codes (a CVAE adds the labels)."
+        return z
     def prior_params(self, y):
         "Mean and log_var of the prior: N(0, I) is (0, 0), broadcast to any shape."
         return 0.0, 0.0

@@ -299,7 +299,7 @@ def _plot_samples(model, n, ncol, seed=0, title=None, y=None) -> Figure:
     return fig
 
 # %% ../nbs/03_vae.ipynb #31e8f1a6
-TAB10 = 'tab10'
+TAB10 = 'tab10'   # the colour map that gives each of ten digits its own colour
 
 def _pca_2d(z):
     "Project rows of `z` onto their first two principal components (z itself if it is already 2-D)."
