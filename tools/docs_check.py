@@ -352,6 +352,8 @@ def qmd_notebook(qmd: Path, dst: Path) -> dict:
     dst.write_text(json.dumps(nb), encoding='utf-8')
     return fm
 
+MAX_PAGE_MB = 1.0   # a page with its images, as a reader downloads it: about 8 s on a 1 Mbit/s line
+
 def page_weight(text: str, folder: Path) -> dict:
     "Bytes a reader downloads for a page (before the check adds its scripts): the HTML with its data: images, plus local image files."
     files = 0
@@ -564,6 +566,9 @@ def main():
                 for e in source_math_problems(json.loads((src_nb if src_nb.exists() else pages/f'{stem}.ipynb').read_text(encoding='utf-8'))):
                     reasons.append(e)
             notes.append(f'weight {weights[stem]["total"] / 1e6:.2f} MB')
+            if weights[stem]['total'] > MAX_PAGE_MB * 1e6:
+                reasons.append(f'the page weighs {weights[stem]["total"] / 1e6:.2f} MB, over {MAX_PAGE_MB} MB: draw its figures '
+                               'as 256-colour PNGs (plots.InlineFigure, plots.compact_inline_figures) or show fewer')
             results.append((stem, not reasons, reasons, notes))
             shots.append((stem, url, profile, min(SHOT_HEIGHT, max(800, int(res.get('height') or SHOT_HEIGHT)))))
             if res['widgets']['views'] or stem in anchored: shots.append((f'{stem}-widget', url + '#docs-check-widget', profile, 1400))

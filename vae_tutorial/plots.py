@@ -12,7 +12,7 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 from .checks import IMAGE_SHAPE, check_image_shape, check_images, check_labels, check_digits, check_count, check_positive, check_model
 
 # %% auto #0
-__all__ = ['InlineFigure', 'image_grid', 'new_axes', 'plain_text', 'show_grid', 'save_image_grid', 'latent_traversals', 'plot_traversals', 'draw_plate_model', 'draw_vae_graphical_model', 'TAB10', 'draw_vae_network', 'plot_snapshots', 'plot_history', 'plot_reconstructions', 'plot_samples', 'plot_latent_scatter', 'latent_grid', 'plot_latent_manifold', 'interpolation_path', 'plot_interpolation', 'draw_cvae_graphical_model', 'draw_cvae_network', 'digit_grid', 'plot_digit_grid', 'restyle_grid', 'plot_restyle', 'plot_vae_vs_cvae', 'plot_collapse']
+__all__ = ['InlineFigure', 'compact_inline_figures', 'image_grid', 'new_axes', 'plain_text', 'show_grid', 'save_image_grid', 'latent_traversals', 'plot_traversals', 'draw_plate_model', 'draw_vae_graphical_model', 'TAB10', 'draw_vae_network', 'plot_snapshots', 'plot_history', 'plot_reconstructions', 'plot_samples', 'plot_latent_scatter', 'latent_grid', 'plot_latent_manifold', 'interpolation_path', 'plot_interpolation', 'draw_cvae_graphical_model', 'draw_cvae_network', 'digit_grid', 'plot_digit_grid', 'restyle_grid', 'plot_restyle', 'plot_vae_vs_cvae', 'plot_collapse']
 
 # %% ../nbs/00_plots.ipynb #6df6c1f4
 def _palette_png(png: bytes, colors=256) -> bytes:
@@ -31,6 +31,21 @@ class InlineFigure(Figure):
         buf = io.BytesIO()
         self.savefig(buf, format='png', dpi=100)
         return _palette_png(buf.getvalue())
+
+def compact_inline_figures() -> bool:
+    "Show every matplotlib figure of this Jupyter kernel as a 256-colour PNG, as `InlineFigure` does; False outside IPython."
+    try: from IPython import get_ipython
+    except ImportError: return False
+    shell = get_ipython()
+    if shell is None: return False
+    import matplotlib.pyplot as plt
+    plt.close(plt.figure())   # pyplot picks its backend at the first figure, and the inline one then sets its own formatter
+    def png(fig):
+        buf = io.BytesIO()
+        fig.savefig(buf, format='png', dpi=fig.dpi, bbox_inches='tight')
+        return _palette_png(buf.getvalue())
+    shell.display_formatter.formatters['image/png'].for_type(Figure, png)
+    return True
 
 # %% ../nbs/00_plots.ipynb #826b4bb9
 def _pad_for(h, w) -> int:
