@@ -44,7 +44,7 @@ def one_line(fn, *contains):
 
 def bad_input():
     "Unknown backend, missing package, TensorFlow-only parts: one line each."
-    from vae_tutorial.backend import check_backend, installed_backends, BACKENDS, BackendError
+    from vae_tutorial.backend import check_backend, installed_backends, BACKENDS
     ok, msg = one_line(lambda: check_backend('theano'), "KERAS_BACKEND='theano'", 'tensorflow, jax or torch')
     check(ok, f"an unknown backend name is one line: {msg}")
     for b in BACKENDS:

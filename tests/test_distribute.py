@@ -4,7 +4,7 @@
 The checks run in a child process started with `VAE_TUTORIAL_CPU_DEVICES=2`, since a backend's devices can only be
 split before it starts them. Exit status 0 when every check passes; one line per check either way."""
 from __future__ import annotations
-import contextlib, io, json, os, subprocess, sys, tempfile, time
+import contextlib, io, os, subprocess, sys, tempfile, time
 from pathlib import Path
 
 DEVICES = 2

@@ -13,10 +13,10 @@ import numpy as np
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from .backend import keras
-from .training import train_vae, _fit, TrainingDiverged, is_binary, VALIDATION_SEED, PRECISIONS
-from .checks import check_choice, check_latent_dim, check_count, check_positive, check_settings
-from .data import IMAGE_SHAPES, dataset_info
-from .data import _load_dataset, check_dataset, pick_per_class, binarize, check_color_mode, check_image_size
+from .training import _fit, TrainingDiverged, is_binary, VALIDATION_SEED, PRECISIONS
+from .checks import check_choice, check_count, check_positive, check_settings
+from .data import dataset_info
+from .data import _load_dataset, check_dataset, binarize, check_color_mode, check_image_size
 from .data import CHECKPOINT_STATE, read_checkpoint
 from .files import atomic_path, write_error
 from .losses import nats_to_bits_per_dim
