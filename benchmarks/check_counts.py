@@ -19,6 +19,16 @@ from common import commit, header, machine, result_line, utc_now
 ARGS = ['--model', 'vae', '--arch', 'dense', '--latent_dim', '2', '--epochs', '1', '--limit', '256', '--batch_size', '64']
 EXTRA = ('network_weights', '_weights', 'check_network_size', 'memory_limit', 'is_binary', 'likelihood_for')   # counted where they exist (_weights: the networks' size estimate)
 
+VALUES = Counter()   # (checker, the value it was given) -> calls: above 1, the same value checked again
+
+def _what(args, kwargs) -> str:
+    "A short name for the value a checker was given: its first argument (an array by shape, dtype and sum), and a name argument if any."
+    import numpy as np
+    v = args[0] if args else next(iter(kwargs.values()), None)
+    if hasattr(v, 'shape') and getattr(v, 'size', 0) > 16: v = f"array{tuple(v.shape)} {v.dtype} sum {float(np.asarray(v, np.float64).sum()):.6g}"
+    names = [a for a in args[1:] if isinstance(a, str)] + [str(kwargs[k]) for k in ('name', 'what') if k in kwargs]
+    return f"{str(v)[:60]}" + (f" ({names[0]})" if names else '')
+
 def _modules():
     "Every module of the package, imported."
     import vae_tutorial
@@ -41,7 +51,7 @@ def counted(calls: Counter):
     wrappers = {}
     for key, (name, f) in targets.items():
         @functools.wraps(f)
-        def w(*a, __f=f, __name=name, **k): calls[__name] += 1; return __f(*a, **k)
+        def w(*a, __f=f, __name=name, **k): calls[__name] += 1; VALUES[__name, _what(a, k)] += 1; return __f(*a, **k)
         wrappers[key] = w
     for m in mods:
         for attr, v in list(vars(m).items()):
@@ -75,7 +85,10 @@ def main():
     for name in sorted(names, key=lambda n: (-calls[n], n)):
         if calls[name]: print(f"{name:<28}{calls[name]:>7}")
     print(f"(checkers never called: {', '.join(n for n in names if not calls[n])})")
+    again = {f"{c}: {v}": n for (c, v), n in VALUES.items() if n > 1 and c != 'memory_limit'}   # it checks no value: it reads the machine
+    print(f"values checked more than once by the same checker: {len(again)}")
+    for k, n in sorted(again.items()): print(f"  {n}× {k}")
     result_line({'benchmark': 'check_counts', 'date': utc_now(), 'commit': commit(), 'command': ' '.join(ARGS),
-                 'calls': {n: calls[n] for n in names if calls[n]}, 'total': sum(calls.values())})
+                 'calls': {n: calls[n] for n in names if calls[n]}, 'total': sum(calls.values()), 'checked_again': again})
 
 if __name__ == '__main__': main()

@@ -218,13 +218,13 @@ def elbo_specs(page: Path) -> dict:
 
 def elbo_explorer_of(spec):
     "The Python explorer a page's spec was made from (its model is a `LinearGaussian`, named in the spec), or None."
-    from vae_tutorial.losses import elbo_explorer
+    from vae_tutorial.losses import ELBOExplorer
     from vae_tutorial.toy import LinearGaussian
     m = re.fullmatch(r'LinearGaussian\((.*)\)', spec.get('model', ''))
     if not m: return None
     kw = {k.strip(): float(v) for k, v in (p.split('=') for p in m[1].split(','))}
     means = spec['means']
-    return elbo_explorer(LinearGaussian(**kw), spec['x'], step=round(means[1] - means[0], 6))
+    return ELBOExplorer(LinearGaussian(**kw), spec['x'], step=round(means[1] - means[0], 6))
 
 def path_points(d):
     "The (x, y) points of an SVG path written as M x,y L x,y ... [Z]."
@@ -276,9 +276,9 @@ def check_elbo_records(ex, spec, records, where, problems):
 def elbo_python_page(tmp: Path):
     "A page of two ELBO explorers built here (the notebook's, and another model, observation, start and step), and {root id: explorer}."
     os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
-    from vae_tutorial.losses import elbo_explorer
+    from vae_tutorial.losses import ELBOExplorer
     from vae_tutorial.toy import LinearGaussian
-    made = [elbo_explorer(), elbo_explorer(LinearGaussian(a=-1.0, b=0.3, noise_std=0.5), x=-0.8, mean=1.0, log_var=-2.0, step=0.25)]
+    made = [ELBOExplorer(), ELBOExplorer(LinearGaussian(a=-1.0, b=0.3, noise_std=0.5), x=-0.8, mean=1.0, log_var=-2.0, step=0.25)]
     found, body = {}, []
     for ex in made:
         text = ex.html

@@ -16,9 +16,9 @@ import numpy as np
 from . import __version__
 from pathlib import Path
 from fastcore.script import call_parse, store_true, anno_parser
-from .data import load_dataset, pick_per_class, check_dataset, DataFileError, IMAGE_SHAPES, DATASETS, find_data_file
-from .data import COLOR_MODES, check_color_mode, check_image_size, CHECKPOINT, read_checkpoint
-from .files import atomic_path, write_error, write_reason
+from .data import load_dataset, pick_per_class, check_dataset, DataFileError, IMAGE_SHAPES, DATASETS, _find_data_file
+from .data import COLOR_MODES, check_color_mode, check_image_size, CHECKPOINT, read_checkpoint, settings_clash
+from .files import atomic_path, atomic_folder, write_reason
 from .checks import check_digits, check_file, check_request, check_settings, model_file, saved_class_names, check_class
 
 # %% ../nbs/07_cli.ipynb #eb60f911
@@ -179,25 +179,12 @@ def write_run(result,  # a `RunRecord` from `run`
               args,    # the command's arguments, kept in history.json
              ):
     "Write a run into a new folder beside `out`, then swap it in by renames: `out` holds the whole previous run until the whole new one replaces it."
-    out = Path(out).expanduser()
-    with signals_interrupt():              # SIGTERM and SIGHUP, like Ctrl-C, remove the half-written folder
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            new = Path(tempfile.mkdtemp(dir=out.parent, prefix=f'.{out.name}.new-'))
-        except OSError as e: raise write_error(e, out) from None
-        try:
-            for name, fig in result.figures.items(): fig.savefig(new/name, format='png', dpi=100)
-            from vae_tutorial.models import save_vae
-            save_vae(result.model, new/'model.keras')
-            (new/'history.json').write_text(json.dumps({**result.record, 'args': args}, indent=1) + '\n')
-            umask = os.umask(0); os.umask(umask); os.chmod(new, 0o777 & ~umask)   # a folder's usual permissions, not mkdtemp's 0o700
-            _swap_in(new, out)
-        except OSError as e:
-            shutil.rmtree(new, ignore_errors=True)
-            raise write_error(e, out) from None
-        except BaseException:
-            shutil.rmtree(new, ignore_errors=True)
-            raise
+    from vae_tutorial.models import save_vae
+    # SIGTERM and SIGHUP, like Ctrl-C, remove the half-written folder
+    with signals_interrupt(), atomic_folder(out, place=_swap_in) as new:
+        for name, fig in result.figures.items(): fig.savefig(new/name, format='png', dpi=100)
+        save_vae(result.model, new/'model.keras')
+        (new/'history.json').write_text(json.dumps({**result.record, 'args': args}, indent=1) + '\n')
 
 def _summary(record, out) -> str:
     "The closing lines of `vae_tutorial_train`: conditional accuracy (for a CVAE on MNIST) and the test ELBO."
@@ -228,13 +215,11 @@ def resumed_args(args:dict,  # what `vae_tutorial_train` was given, with --resum
                  defaults,   # each argument's default: a flag left at it takes the interrupted run's value
                 ) -> dict:
     "The interrupted run's arguments, from the checkpoint in `kept`; a one-line `ValueError` if there is none, or if a flag given contradicts it."
-    state = read_checkpoint(kept)
-    if state is None: raise ValueError(f"--resume: --out {args['out']} keeps no unfinished run (no {CHECKPOINT}/ in it); drop --resume to start one")
-    then = state['config']
-    clash = [f"--{k} {args[k]} (it ran with {then[k]})" for k in args
-             if k in then and k not in RESUME_FREE_FLAGS and args[k] != defaults[k] and args[k] != then[k]]
-    if clash: raise ValueError(f"--resume goes on with the interrupted run's settings, and {', '.join(clash)} contradict{'s' * (len(clash) == 1)} them; "
-                               f"drop {'that flag' if len(clash) == 1 else 'those flags'}, or start afresh with --overwrite")
+    then = read_checkpoint(kept, f"--resume: --out {args['out']} keeps no unfinished run (no {CHECKPOINT}/ in it); drop --resume to start one")['config']
+    given = {k: v for k, v in args.items() if k in then and v != defaults[k]}   # a flag left at its default takes the run's value
+    if clash := settings_clash(given, then, RESUME_FREE_FLAGS, flag='--{} '):
+        raise ValueError(f"--resume goes on with the interrupted run's settings, and {', '.join(clash)} contradict{'s' * (len(clash) == 1)} them; "
+                         f"drop {'that flag' if len(clash) == 1 else 'those flags'}, or start afresh with --overwrite")
     return {**args, **{k: then[k] for k in args if k in then and k not in RESUME_FREE_FLAGS}, 'offline': args['offline'] or then['offline']}
 
 def interrupted_line(out,   # --out, as given
@@ -279,7 +264,7 @@ def vae_tutorial_train(
     args = dict(locals())       # the arguments, as given, for history.json
     with cli_errors('vae_tutorial_train'):
         check_dataset(dataset); check_color_mode(color_mode, dataset); check_image_size(image_size, dataset)
-        if data is not None and dataset in DATASETS: find_data_file(dataset, data)   # a wrong --data: one line now, not after TensorFlow starts
+        if data is not None and dataset in DATASETS: _find_data_file(dataset, data)   # a wrong --data: one line now, not after TensorFlow starts (the name is checked)
         given = {k: v for k, v in dict(epochs=epochs, batch_size=batch_size).items() if v is not None}   # None: chosen for the data's size
         check_settings(latent_dim=latent_dim, **given, limit=limit, learning_rate=learning_rate, beta=beta)   # `TrainConfig`'s PLAIN values, checked once, here
         out = check_out_dir(out, overwrite=overwrite or resume)   # holds no run (or may be replaced), writable, with room for the run: found out before training, not after

@@ -9,6 +9,7 @@ import numpy as np
 from .backend import keras, ops
 from .checks import IMAGE_SHAPE, check_image_shape, check_images, check_count, check_positive
 from .losses import Sampling, kl_gaussians, log_normal_pdf, log_mean_exp, bernoulli_log_likelihood
+from .networks import ModelOfNetworks
 
 # %% auto #0
 __all__ = ['quadrant_mask', 'quadrant_subsets', 'training_masks', 'check_mask', 'missing_log_likelihood', 'build_completion_nets',
@@ -117,20 +118,11 @@ def _split(inputs):
     if not (isinstance(inputs, (tuple, list)) and len(inputs) == 2): raise ValueError(_PAIR)
     return inputs[0], ops.cast(inputs[1], inputs[0].dtype if hasattr(inputs[0], 'dtype') else 'float32')
 
-class _Completion(keras.Model):
-    "What both completion models share: the (images, masks) input, the image shape, a loss tracker, saving."
-    networks, settings = (), ()
+class _Completion(ModelOfNetworks):
+    "What both completion models share: the (images, masks) input, the image shape, a loss tracker; saving as any `ModelOfNetworks`."
     stochastic = False   # does it draw z? (`CompletionCVAE`: True); asked, not by class, so a notebook may redefine the classes
     @property
     def image_shape(self) -> tuple: return tuple(int(d) for d in getattr(self, self.networks[0]).inputs[0].shape[1:])
-    def get_config(self):
-        return {'name': self.name, **{k: getattr(self, k) for k in self.settings},
-                **{k: keras.saving.serialize_keras_object(getattr(self, k)) for k in self.networks}}
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for k in cls.networks: config[k] = keras.saving.deserialize_keras_object(config[k])
-        return cls(**config)
 
 @keras.saving.register_keras_serializable(package='vae_tutorial')
 class CompletionNet(_Completion):

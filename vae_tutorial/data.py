@@ -13,7 +13,7 @@ from .files import atomic_path
 from .checks import check_images, check_labels, check_count, check_choice, check_positive, check_file, memory_limit, _kind
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'OFFLINE_ENV', 'DATASETS', 'IMAGE_SHAPES', 'SAMPLE_FILE', 'BINARIZED_URL', 'BINARIZED_MD5', 'MNIST_URL', 'MNIST_SHA256', 'CACHE_DIGEST', 'FASHION_URL', 'FASHION_FILES', 'CIFAR10_URL', 'CIFAR10_MD5', 'CIFAR10_MEMBERS', 'SAMPLE_KEYS', 'IMAGE_EXTENSIONS', 'COLOR_MODES', 'SCAN_PIXELS', 'MAX_PIXELS', 'MAX_IMAGE_BYTES', 'MIN_PER_CLASS', 'DataFileError', 'read_npz', 'check_dataset_name', 'find_data_file', 'cache_dir', 'file_md5', 'arrays_digest', 'write_cache', 'read_cache', 'download_file', 'fetch_checked', 'parse_amat', 'downloads_allowed', 'parse_idx', 'fetch_fashion_mnist', 'parse_cifar_binary', 'fetch_cifar10', 'build_sample', 'SampleDataWarning', 'load', 'load_mnist', 'load_fashion_mnist', 'load_binarized_mnist', 'load_cifar10', 'ImageFolderWarning', 'check_dataset_folder', 'split_indices', 'load_folder', 'check_dataset', 'load_dataset', 'binarize', 'one_hot', 'make_dataset', 'pick_per_class', 'CHECKPOINT', 'CHECKPOINT_STATE', 'check_color_mode', 'check_image_size', 'read_checkpoint']
+__all__ = ['DATA_ENV', 'OFFLINE_ENV', 'DATASETS', 'IMAGE_SHAPES', 'SAMPLE_FILE', 'BINARIZED_URL', 'BINARIZED_MD5', 'MNIST_URL', 'MNIST_SHA256', 'CACHE_DIGEST', 'FASHION_URL', 'FASHION_FILES', 'CIFAR10_URL', 'CIFAR10_MD5', 'CIFAR10_MEMBERS', 'SAMPLE_KEYS', 'IMAGE_EXTENSIONS', 'COLOR_MODES', 'SCAN_PIXELS', 'MAX_PIXELS', 'MAX_IMAGE_BYTES', 'MIN_PER_CLASS', 'DataFileError', 'read_npz', 'check_dataset_name', 'find_data_file', 'cache_dir', 'file_md5', 'arrays_digest', 'write_cache', 'read_cache', 'download_file', 'fetch_checked', 'parse_amat', 'downloads_allowed', 'parse_idx', 'fetch_fashion_mnist', 'parse_cifar_binary', 'fetch_cifar10', 'build_sample', 'SampleDataWarning', 'load', 'load_mnist', 'load_fashion_mnist', 'load_binarized_mnist', 'load_cifar10', 'ImageFolderWarning', 'check_dataset_folder', 'split_indices', 'load_folder', 'check_dataset', 'load_dataset', 'binarize', 'one_hot', 'make_dataset', 'pick_per_class', 'CHECKPOINT', 'CHECKPOINT_STATE', 'check_color_mode', 'check_image_size', 'read_checkpoint', 'settings_clash']
 
 # %% ../nbs/00_data.ipynb #e8d446e6
 class DataFileError(ValueError):
@@ -841,11 +841,14 @@ def check_image_size(image_size,  # 0 (a folder's images, or the sprites, at 32)
 CHECKPOINT = 'checkpoint'              # the sub-folder of a run's --out that keeps its last completed epoch until the run is complete
 CHECKPOINT_STATE = 'checkpoint.json'   # in it: the epoch, the settings, the history and the name of the weights file
 
-def read_checkpoint(folder,  # a checkpoint folder, e.g. runs/vae/checkpoint
+def read_checkpoint(folder,        # a checkpoint folder, e.g. runs/vae/checkpoint
+                    missing=None,  # if it keeps none: None returns None, a message raises it as a `ValueError`
                    ) -> dict | None:
-    "The state kept in the checkpoint `folder` (epoch, epochs, config, history, seconds; `weights`: its file), or None if it keeps none; one line if it is damaged."
+    "The state kept in the checkpoint `folder` (epoch, epochs, config, history, seconds; `weights`: its file), else `missing`; one line if it is damaged."
     f = Path(folder).expanduser()
-    if not (f/CHECKPOINT_STATE).is_file(): return None
+    if not (f/CHECKPOINT_STATE).is_file():
+        if missing is None: return None
+        raise ValueError(missing)
     try:
         state = json.loads((f/CHECKPOINT_STATE).read_text(encoding='utf-8'))
         state['weights'], state['seconds'] = f/state['weights'], float(state['seconds'])
@@ -856,3 +859,11 @@ def read_checkpoint(folder,  # a checkpoint folder, e.g. runs/vae/checkpoint
         why = (str(e).splitlines() or [''])[0] or type(e).__name__
         raise DataFileError(f"{f} holds a checkpoint that cannot be read ({why}); remove that folder, or start the run afresh with --overwrite") from None
     return state
+
+def settings_clash(now:dict,    # the settings a resumed run is given
+                   then:dict,   # the settings its checkpoint kept
+                   free=(),     # the names that may differ
+                   flag='{}=',  # how a setting is named in the message (the command line: '--{} ')
+                  ) -> list:
+    "Each setting in `now` (but the `free` ones) that differs from `then`, in words: `latent_dim=3 (it ran with 2)`."
+    return [f"{flag.format(k)}{v} (it ran with {then.get(k)})" for k, v in now.items() if k not in free and v != then.get(k)]

@@ -4,11 +4,11 @@
 
 # %% ../nbs/09_export.ipynb #e9a00006
 from __future__ import annotations
-import contextlib, importlib.util, json, logging, os, shutil, tempfile, warnings
+import contextlib, importlib.util, json, logging, os, warnings
 from pathlib import Path
 import numpy as np
 from .checks import check_model
-from .files import write_error
+from .files import atomic_folder
 from .backend import silenced_stderr
 from . import __version__
 
@@ -169,20 +169,10 @@ def export_model(model,                 # a trained VAE or CVAE (make_vae, make_
     if keras.backend.backend() != 'tensorflow':
         raise ExportError(f"export_model runs on Keras' TensorFlow backend, not {keras.backend.backend()}: set KERAS_BACKEND=tensorflow before Python starts")
     nets, ending = serving_models(model), FORMATS[format][0]
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        new = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f'.{folder.name}.new-'))
-    except OSError as e: raise write_error(e, folder) from None
-    try:
+    with atomic_folder(folder) as new:        # the files appear together, or not at all
         for p in parts:
             with _quiet():
                 nets[p].export(str(new/(p + ending)), format=format, verbose=False)
             if format == 'onnx': _check_onnx(new/(p + ending), p)
         (new/INFO_FILE).write_text(json.dumps(export_info(model, format, parts), indent=1) + '\n')
-        umask = os.umask(0); os.umask(umask); os.chmod(new, 0o777 & ~umask)
-        if folder.exists(): folder.rmdir()      # empty (checked): the new folder takes its place
-        os.rename(new, folder)
-    except BaseException:
-        shutil.rmtree(new, ignore_errors=True)
-        raise
     return folder

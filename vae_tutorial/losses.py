@@ -15,7 +15,7 @@ from .checks import check_choice
 __all__ = ['LIKELIHOODS', 'log_normal_pdf', 'log_mean_exp', 'kl_to_standard_normal', 'kl_gaussians', 'Sampling',
            'bernoulli_log_likelihood', 'gaussian_log_likelihood', 'nats_to_bits_per_dim',
            'continuous_bernoulli_log_normalizer', 'continuous_bernoulli_log_likelihood', 'continuous_bernoulli_mean',
-           'continuous_bernoulli_sample', 'Likelihood', 'get_likelihood', 'ELBOExplorer', 'elbo_explorer']
+           'continuous_bernoulli_sample', 'Likelihood', 'get_likelihood', 'ELBOExplorer']
 
 # %% ../nbs/02_elbo.ipynb #9325ac2e
 def _floats(*xs):
@@ -241,7 +241,7 @@ def _readout(log_px, elbo):
             f"<b>KL gap</b> = {(lp - el) / 10_000:.4f} nats")
 
 class ELBOExplorer:
-    "Q(z) = N(mean, exp(log_var)) against the exact P(z|X): `.widget` for Jupyter, `.html` for a page without a kernel, `set` from code."
+    "An ELBO explorer: sliders for Q(z) = N(mean, exp(log_var)), P(z|X) and Q(z) drawn, log P(X), ELBO and gap read out; `.widget` live in Jupyter, `.html` precomputed for a page, `set` from code."
     width, height = 600, 260                   # the plot in pixels: drawn at the size it is shown
     box = (50, 10, 536, 208)                   # its axes: left, top, width, height (pixels)
     z_range, n_z = (-5., 5.), 801              # the z axis and the points the curves are drawn at
@@ -426,12 +426,3 @@ _ELBO_JS = '''(function () {
   [mean, logVar].forEach(function (el) { el.addEventListener("input", draw); el.addEventListener("change", draw); });
   draw();
 })();'''
-
-def elbo_explorer(model=None,   # a model with the `LinearGaussian` API (log_joint, log_evidence, log_posterior); default `LinearGaussian()`
-                  x=1.0,        # the observation X
-                  mean=0.0,     # Q's initial mean
-                  log_var=0.0,  # Q's initial log-variance
-                  step=0.1,     # the sliders' step on a page without a kernel (in Jupyter they move by 0.01)
-                 ) -> ELBOExplorer:
-    "An ELBO explorer: sliders for Q(z)'s mean and log-variance, a plot of P(z|X) and Q(z), and log P(X), ELBO and gap; live in Jupyter, precomputed on a web page."
-    return ELBOExplorer(model, x, mean, log_var, step)

@@ -11,7 +11,7 @@ from .backend import keras, ops
 from .checks import IMAGE_SHAPE, check_image_shape, check_choice, check_images, check_codes, check_count, check_positive, check_digits, check_labels, check_model, check_request, model_file, check_class
 from .losses import Sampling, kl_to_standard_normal, kl_gaussians, log_normal_pdf, log_mean_exp, bernoulli_log_likelihood, gaussian_log_likelihood
 from .losses import continuous_bernoulli_log_likelihood, continuous_bernoulli_mean, Likelihood, LIKELIHOODS, get_likelihood
-from .networks import build_networks, build_prior_net, _networks, _checked_networks
+from .networks import ModelOfNetworks, build_networks, build_prior_net, _networks, _checked_networks
 from .files import atomic_path
 
 # %% auto #0
@@ -35,10 +35,10 @@ class KLWarmup(keras.callbacks.Callback):
         if self.model.kl_warmup: self.model.kl_weight.assign(1.0)
 
 @keras.saving.register_keras_serializable(package='vae_tutorial')
-class VAE(keras.Model):
+class VAE(ModelOfNetworks):
     "A variational autoencoder: `encoder` gives Q(z|X), `decoder` gives P(X|z) logits, the prior P(z) is N(0, I); the loss is −ELBO."
     conditional = False                        # does the model take labels? (`CVAE`: True)
-    networks = ('encoder', 'decoder', 'pixel_net')   # the sub-models it owns, saved in its config (pixel_net: None unless autoregressive)
+    networks = ('encoder', 'decoder', 'pixel_net')   # the sub-models it owns, saved in its config (`ModelOfNetworks`; pixel_net: None unless autoregressive)
     settings = ('beta', 'likelihood', 'seed', 'prior', 'components', 'free_bits', 'kl_warmup')  # the plain values saved in its config
 
     def __init__(self,
@@ -169,18 +169,6 @@ class VAE(keras.Model):
         callbacks = list(callbacks or [])
         if self.kl_warmup and not any(isinstance(c, KLWarmup) for c in callbacks): callbacks.append(KLWarmup())
         return super().fit(x, *args, callbacks=callbacks, **kwargs)
-
-    def get_config(self):
-        config = {'name': self.name, **{k: getattr(self, k) for k in self.settings}}
-        for k in self.networks: config[k] = None if getattr(self, k) is None else keras.saving.serialize_keras_object(getattr(self, k))
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for k in cls.networks:
-            if config.get(k) is not None: config[k] = keras.saving.deserialize_keras_object(config[k])
-        return cls(**config)
 
     def labels_for(self, y, n):
         "One-hot labels for `n` images or codes from `y`; a plain VAE takes none, so `y` must be None."
@@ -569,10 +557,11 @@ class IWAE(VAE):
                  seed=None,               # seed of the sampling noise
                  beta=1.0,                # must be 1: the bound has no KL weight
                  **kwargs):
-        k = check_count(k, 'k')
-        if beta != 1: raise ValueError(f"beta={beta}; the IWAE bound has no KL weight, use a VAE for a β-VAE")
-        for option in ('free_bits', 'kl_warmup'):
-            if kwargs.get(option): raise ValueError(f"{option}={kwargs[option]}; the IWAE bound has no separate KL term to change, use a VAE for {option}")
+        if not kwargs.get('_checked', False):    # a resolved run's settings were checked at the boundary (`TrainConfig.check`)
+            k = check_count(k, 'k')
+            if beta != 1: raise ValueError(f"beta={beta}; the IWAE bound has no KL weight, use a VAE for a β-VAE")
+            for option in ('free_bits', 'kl_warmup'):
+                if kwargs.get(option): raise ValueError(f"{option}={kwargs[option]}; the IWAE bound has no separate KL term to change, use a VAE for {option}")
         super().__init__(encoder, decoder, beta=1.0, likelihood=likelihood, seed=seed, **kwargs)
         self.k = k
         self.noise = keras.random.SeedGenerator(seed)
@@ -596,5 +585,9 @@ def make_iwae(arch='dense',           # 'conv' or 'dense'
               prior='standard',       # 'standard' N(0, I), or 'mixture' (learned): see `VAE`
              ) -> IWAE:
     "An `IWAE` with the same networks `make_vae` builds: the IWAE option of the package's models."
-    encoder, decoder = build_networks(arch, latent_dim, hidden, image_shape=image_shape)
-    return IWAE(encoder, decoder, k=k, likelihood=likelihood, seed=seed, prior=prior, name=f'iwae{k}_{arch}_{int(latent_dim)}d')
+    return _make_iwae(*_checked_networks(arch, latent_dim, hidden, image_shape)[:4], k=k, likelihood=likelihood, seed=seed, prior=prior)
+
+def _make_iwae(arch, latent_dim, hidden, image_shape, k, checked=False, **settings) -> IWAE:
+    "`make_iwae` of checked networks' values; `checked`: `k` and the settings were checked too (a resolved run's)."
+    encoder, decoder, *_ = _networks(arch, latent_dim, hidden, image_shape, 0)
+    return IWAE(encoder, decoder, k=k, name=f'iwae{k}_{arch}_{latent_dim}d', _checked=checked, **settings)

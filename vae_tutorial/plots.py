@@ -58,9 +58,13 @@ def image_grid(x,         # images (n, H, W, 1) grey or (n, H, W, 3) RGB, as for
                scale=1,   # enlarge each pixel to scale x scale
               ) -> np.ndarray:
     "Tile images into one array in [0, 1], `ncol` per row: grey as 2-D ink (1 dark on 0 white), colour as (rows, cols, 3) RGB."
-    x, ncol, scale = check_images(x, bytes_ok=True), check_count(ncol, 'ncol'), check_count(scale, 'scale')
+    pad = None if pad is None else check_count(pad, 'pad', low=0)
+    return _tile(check_images(x, bytes_ok=True), check_count(ncol, 'ncol'), pad, check_count(scale, 'scale'))
+
+def _tile(x, ncol, pad=None, scale=1) -> np.ndarray:
+    "`image_grid` of images and numbers already checked: float (n, H, W, C) in [0, 1], as a model makes them."
     n, h, w, channels = x.shape
-    pad = _pad_for(h, w) if pad is None else check_count(pad, 'pad', low=0)
+    pad = _pad_for(h, w) if pad is None else pad
     nrow = -(-n // ncol)
     frame = 0.12 if channels == 1 else 1 - 0.12     # the same light grey: ink 0.12 for grey, RGB 0.88 for colour
     grid = np.full((nrow * (h + pad) + pad, ncol * (w + pad) + pad, channels), frame, np.float32)
@@ -91,7 +95,11 @@ def show_grid(ax,          # matplotlib axes to draw on
               title=None,  # a title above the grid
              ):
     "Draw `image_grid(images, ncol)` on `ax`, without axes: grey as ink on white, colour as RGB."
-    _draw_grid(ax, image_grid(images, ncol))
+    _show_tiles(ax, image_grid(images, ncol), title)
+
+def _show_tiles(ax, grid, title=None):
+    "`show_grid` of a grid already tiled (`image_grid`, or `_tile` of a model's own images)."
+    _draw_grid(ax, grid)
     ax.set_axis_off()
     if title: ax.set_title(title, fontsize=10)
 
@@ -292,7 +300,7 @@ def _plot_reconstructions(model, x, y):
     "`plot_reconstructions` of checked images `x` and one-hot labels `y` (None for a VAE): a run's test images, checked as they were loaded."
     fig = InlineFigure(figsize=(len(x) * 0.6, 1.6), layout='constrained')
     ax = fig.subplots()
-    show_grid(ax, np.concatenate([x, model._reconstruct(x, y)]), len(x))
+    _show_tiles(ax, _tile(np.concatenate([x, model._reconstruct(x, y)]), len(x)))
     ax.set_title('originals (top) and reconstructions ' + ('given their labels (bottom)' if model.conditional else '(bottom)'), fontsize=9)
     return fig
 
@@ -310,7 +318,7 @@ def _plot_samples(model, n, ncol, seed=0, title=None, y=None) -> Figure:
     "`plot_samples` of a checked `model` and a whole `ncol`; `n` and `y` are checked by `model.sample`, once."
     x = model.sample(n, seed=seed, y=y)
     fig = InlineFigure(figsize=(ncol * 0.45, -(-len(x) // ncol) * 0.45 + 0.3), layout='constrained')
-    show_grid(fig.subplots(), x, ncol, title or f'{len(x)} samples from the prior ({model.latent_dim}-D latent)')
+    _show_tiles(fig.subplots(), _tile(x, ncol), title or f'{len(x)} samples from the prior ({model.latent_dim}-D latent)')
     return fig
 
 # %% ../nbs/03_vae.ipynb #31e8f1a6
@@ -409,14 +417,15 @@ def draw_cvae_graphical_model(ax=None): # matplotlib axes to draw on; a new Figu
 # %% ../nbs/04_cvae.ipynb #14fd0171
 def draw_cvae_network(ax=None,                # matplotlib axes to draw on; a new Figure when None
                       image_shape=IMAGE_SHAPE, # (H, W, C) of the images, for the labels of x and the logits
+                      num_classes=10,          # how many classes the one-hot label y has
                      ):
     "Draw the CVAE's networks: [x, y] → encoder → (mean, log_var) → z; [z, y] → decoder → logits; y → prior net."
     ax, size = _diagram(ax, (9, 3), image_shape)
-    boxes = {'x': (0.05, 0.62, f'image $x$\n{size}', '0.85'), 'y': (0.25, 0.18, 'label $y$\none-hot (10)', '#f6d28b'),
+    boxes = {'x': (0.05, 0.62, f'image $x$\n{size}', '0.85'), 'y': (0.25, 0.18, f'label $y$\none-hot ({num_classes})', '#f6d28b'),
              'enc': (0.25, 0.62, 'encoder\n$q_\\phi(z|x,y)$', '#a9c9ef'), 'stats': (0.44, 0.62, 'mean,\nlog_var', 'w'),
              'z': (0.61, 0.62, '$z$ = mean\n+ σ·ε', 'w'), 'dec': (0.78, 0.62, 'decoder\n$p_\\theta(x|z,y)$', '#b6e3b6'),
              'out': (0.95, 0.62, f'logits\n{size}', '0.85'), 'prior': (0.44, 0.18, 'prior net\n$p_\\theta(z|y)$', '#e9b8d8'),
-             'y2': (0.78, 0.18, 'label $y$\none-hot (10)', '#f6d28b')}
+             'y2': (0.78, 0.18, f'label $y$\none-hot ({num_classes})', '#f6d28b')}
     solid = [(a, b, False, 0.0) for a, b in (('x', 'enc'), ('y', 'enc'), ('enc', 'stats'), ('stats', 'z'), ('z', 'dec'),
                                               ('dec', 'out'), ('y', 'prior'), ('y2', 'dec'))]
     _draw_boxes(ax, boxes, solid + [('prior', 'stats', True, 0.0)], half_height=0.11, shrink=26)

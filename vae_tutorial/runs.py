@@ -17,11 +17,11 @@ from .training import _fit, TrainingDiverged, is_binary, VALIDATION_SEED, PRECIS
 from .checks import check_choice, check_count, check_positive, check_settings
 from .data import dataset_info
 from .data import _load_dataset, check_dataset, binarize, check_color_mode, check_image_size
-from .data import CHECKPOINT_STATE, read_checkpoint
+from .data import CHECKPOINT_STATE, read_checkpoint, settings_clash
 from .files import atomic_path, write_error
 from .losses import nats_to_bits_per_dim
 from .networks import ARCHS
-from .models import _make_vae, _make_cvae, make_iwae, PRIORS, VAE_PRIORS, LIKELIHOODS
+from .models import _make_vae, _make_cvae, _make_iwae, PRIORS, VAE_PRIORS, LIKELIHOODS
 from .plots import plot_history, _plot_reconstructions, _plot_samples, plot_digit_grid
 
 # %% ../nbs/00_runs.ipynb #387f258e
@@ -121,8 +121,8 @@ def likelihood_for(likelihood, d) -> str:
 def _make_model(r, name):
     "The untrained model of a `ResolvedRun` (its image shape, likelihood and classes); `name` is the data set's, for the message."
     c = r.config
-    if c.model == 'vae' and c.k > 1: return make_iwae(c.arch, c.latent_dim, k=c.k, prior=c.prior, likelihood=r.likelihood, seed=c.seed, image_shape=r.image_shape)
     kw = dict(beta=c.beta, likelihood=LIKELIHOODS[r.likelihood], seed=c.seed, free_bits=c.free_bits, kl_warmup=c.kl_warmup, checked=True)   # checked once
+    if c.model == 'vae' and c.k > 1: return _make_iwae(c.arch, c.latent_dim, None, r.image_shape, c.k, prior=c.prior, **kw)    # by `check()`
     if c.model == 'vae': return _make_vae(c.arch, c.latent_dim, None, r.image_shape, prior=c.prior, **kw)                          # by `check()`
     if len(r.class_names) < 2:
         raise ValueError(f"--model cvae needs labelled images of at least 2 classes, and {name} has {len(r.class_names) or 'no'} "
@@ -336,9 +336,7 @@ def resume_state(folder,  # the checkpoint folder
                  config,  # the run that is to go on (a `TrainConfig`)
                 ) -> dict:
     "The state kept in `folder`, if a run of `config` kept it; else a one-line `ValueError`."
-    state = read_checkpoint(folder)
-    if state is None: raise ValueError(f"{folder} keeps no checkpoint to go on from; start the run afresh")
-    now, then = json.loads(json.dumps(asdict(config), default=str)), state['config']
-    differ = [f"{k}={now[k]!r} (it ran with {then.get(k)!r})" for k in now if k not in RESUME_FREE and now[k] != then.get(k)]
-    if differ: raise ValueError(f"the checkpoint in {folder} is of another run: {', '.join(differ)}; go on with its settings, or start afresh")
+    state = read_checkpoint(folder, f"{folder} keeps no checkpoint to go on from; start the run afresh")
+    now = json.loads(json.dumps(asdict(config), default=str))   # the settings as the checkpoint keeps them
+    if differ := settings_clash(now, state['config'], RESUME_FREE): raise ValueError(f"the checkpoint in {folder} is of another run: {', '.join(differ)}; go on with its settings, or start afresh")
     return state
