@@ -426,9 +426,9 @@ def score(name, model, data, judges=None) -> dict:
 
 # %% ../nbs/00_pretrained.ipynb #e094bee8
 def _versions() -> dict:
-    import tensorflow as tf
-    return {'python': platform.python_version(), 'keras': keras.__version__, 'backend': keras.backend.backend(),
-            'tensorflow': tf.__version__, 'numpy': np.__version__, 'machine': f"{platform.machine()}, {os.cpu_count()} cores"}
+    b = keras.backend.backend()   # the version of the backend in use (tensorflow, jax or torch), under its own name
+    return {'python': platform.python_version(), 'keras': keras.__version__, 'backend': b,
+            b: importlib.import_module(b).__version__, 'numpy': np.__version__, 'machine': f"{platform.machine()}, {os.cpu_count()} cores"}
 
 def ship(name, out, judges, say=print) -> dict:
     "Train `name` by its recipe on its full data, round its weights to float16, score it, write `out/name.npz`; its manifest entry."
