@@ -184,6 +184,7 @@ def elbo_of(model,     # a trained plain VAE
     "The ELBO of q(z) = N(mean, exp(log_var)) for each image, in nats (n,): E_q log p(x|z), from k samples, minus the KL to the prior."
     check_model(model, 'elbo_of', conditional=False)
     x, k, rng = check_images(x, 'images', shape=model.image_shape), check_count(k, 'k'), np.random.default_rng(seed)
+    mean, log_var = ops.convert_to_numpy(mean), ops.convert_to_numpy(log_var)   # the encoder's tensors too (torch's will not turn into NumPy by themselves)
     def log_lik(xk, z): return model.log_likelihood(xk, model.decoder_logits(z, x=xk))
     expected = [float(ops.mean(log_lik(np.repeat(x[i:i + 1], k, axis=0),
                                        mean[i] + np.exp(0.5 * log_var[i]) * rng.standard_normal((k, model.latent_dim)).astype(np.float32))))
