@@ -71,7 +71,7 @@ BACKENDS = {'tensorflow': 'pip install tensorflow', 'jax': 'pip install jax',   
             'torch': 'pip install torch --index-url https://download.pytorch.org/whl/cpu'}
 NO_TENSORFLOW = (   # the one line for a TensorFlow-only feature when TensorFlow is missing
     "this needs TensorFlow, which is not installed: pip install tensorflow (on KERAS_BACKEND=jax or torch, training, "
-    "saving, generating and evaluating need no TensorFlow; make_dataset, image files and tf.distribute do)")
+    "saving, generating and evaluating need no TensorFlow; make_dataset and tf.distribute do)")
 
 class BackendError(ImportError):
     "A Keras backend the package cannot run on: a name it does not know, or one whose package is not installed."

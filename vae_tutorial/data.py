@@ -13,7 +13,7 @@ from .files import atomic_path
 from .checks import check_images, check_labels, check_count, check_choice, check_positive, check_file, memory_limit, _kind
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'OFFLINE_ENV', 'DATASETS', 'IMAGE_SHAPES', 'SAMPLE_FILE', 'BINARIZED_URL', 'BINARIZED_MD5', 'MNIST_URL', 'MNIST_SHA256', 'CACHE_DIGEST', 'FASHION_URL', 'FASHION_FILES', 'CIFAR10_URL', 'CIFAR10_MD5', 'CIFAR10_MEMBERS', 'SAMPLE_KEYS', 'IMAGE_EXTENSIONS', 'COLOR_MODES', 'SCAN_PIXELS', 'MAX_PIXELS', 'MAX_IMAGE_BYTES', 'MIN_PER_CLASS', 'DataFileError', 'read_npz', 'check_dataset_name', 'find_data_file', 'cache_dir', 'file_md5', 'arrays_digest', 'write_cache', 'read_cache', 'download_file', 'fetch_checked', 'parse_amat', 'downloads_allowed', 'parse_idx', 'fetch_fashion_mnist', 'parse_cifar_binary', 'fetch_cifar10', 'build_sample', 'SampleDataWarning', 'load', 'load_mnist', 'load_fashion_mnist', 'load_binarized_mnist', 'load_cifar10', 'ImageFolderWarning', 'check_dataset_folder', 'split_indices', 'load_folder', 'check_dataset', 'load_dataset', 'binarize', 'one_hot', 'make_dataset', 'pick_per_class', 'CHECKPOINT', 'CHECKPOINT_STATE', 'check_color_mode', 'check_image_size', 'read_checkpoint', 'settings_clash']
+__all__ = ['DATA_ENV', 'OFFLINE_ENV', 'DATASETS', 'IMAGE_SHAPES', 'SAMPLE_FILE', 'BINARIZED_URL', 'BINARIZED_MD5', 'MNIST_URL', 'MNIST_SHA256', 'CACHE_DIGEST', 'FASHION_URL', 'FASHION_FILES', 'CIFAR10_URL', 'CIFAR10_MD5', 'CIFAR10_MEMBERS', 'SAMPLE_KEYS', 'IMAGE_EXTENSIONS', 'COLOR_MODES', 'SCAN_PIXELS', 'MAX_PIXELS', 'MAX_IMAGE_BYTES', 'MIN_PER_CLASS', 'PORTABLE_RESIZE', 'DataFileError', 'read_npz', 'check_dataset_name', 'find_data_file', 'cache_dir', 'file_md5', 'arrays_digest', 'write_cache', 'read_cache', 'download_file', 'fetch_checked', 'parse_amat', 'downloads_allowed', 'parse_idx', 'fetch_fashion_mnist', 'parse_cifar_binary', 'fetch_cifar10', 'build_sample', 'SampleDataWarning', 'load', 'load_mnist', 'load_fashion_mnist', 'load_binarized_mnist', 'load_cifar10', 'ImageFolderWarning', 'check_dataset_folder', 'split_indices', 'load_folder', 'check_dataset', 'load_dataset', 'binarize', 'one_hot', 'make_dataset', 'pick_per_class', 'CHECKPOINT', 'CHECKPOINT_STATE', 'check_color_mode', 'check_image_size', 'read_checkpoint', 'settings_clash']
 
 # %% ../nbs/00_data.ipynb #e8d446e6
 class DataFileError(ValueError):
@@ -593,8 +593,18 @@ def _on_white(path, grey=False) -> np.ndarray:
     a = np.asarray(out)
     return a[..., None] if grey else a
 
+PORTABLE_RESIZE = ('bilinear', 'nearest', 'bicubic')   # the interpolations `keras.ops.image.resize` offers on every backend
+
+def _on_tensorflow() -> bool:
+    "Does Keras run on TensorFlow? (Off it, pictures are decoded by Pillow and resized by `keras.ops.image.resize`.)"
+    from vae_tutorial.backend import keras
+    return keras.backend.backend() == 'tensorflow'
+
 def _keras_resize(t, size, interpolation='bilinear', crop=False):
-    "A picture tensor (H, W, C) resized as `image_dataset_from_directory` resizes it (values stay 0-255)."
+    "A picture (H, W, C) resized as `image_dataset_from_directory` resizes it (values stay 0-255): TensorFlow's resize, or off it the same by `keras.ops`."
+    if not _on_tensorflow():
+        from vae_tutorial.backend import ops
+        return ops.convert_to_numpy(ops.image.resize(np.asarray(t, np.float32), size, interpolation=interpolation, crop_to_aspect_ratio=crop))
     from vae_tutorial.backend import import_tensorflow
     tf = import_tensorflow()
     if not crop: return tf.image.resize(t, size, method=interpolation)
@@ -613,8 +623,10 @@ def _load_like_keras(path, size, channels, interpolation='bilinear', crop=False)
 
 def _resize_like_keras(a, size, interpolation='bilinear', crop=False) -> np.ndarray:
     "Bytes (H, W, C) resized as `image_dataset_from_directory` resizes them, scaled to [0, 1]."
-    from vae_tutorial.backend import import_tensorflow
-    t = _keras_resize(import_tensorflow().convert_to_tensor(a), size, interpolation, crop)
+    if _on_tensorflow():
+        from vae_tutorial.backend import import_tensorflow
+        a = import_tensorflow().convert_to_tensor(a)
+    t = _keras_resize(a, size, interpolation, crop)
     return np.clip(np.asarray(t, np.float32) / 255.0, 0.0, 1.0)
 
 # %% ../nbs/00_data.ipynb #eeb73022
@@ -628,10 +640,11 @@ def _image_size(image_size) -> tuple:
 
 def _decode_folder(p, index, size, channels, interpolation, crop) -> tuple:
     "(kept, x): the positions of the pictures of `index` that decode, and their pixels 0-255, each as `image_dataset_from_directory` reads it."
-    from vae_tutorial.backend import import_tensorflow
-    tf = import_tensorflow()
     todo = [i for i, hd in enumerate(index.headers) if hd is not None]
     if not todo: return np.zeros(0, np.int64), np.zeros((0, *size, channels), np.float32)
+    if not _on_tensorflow(): return _decode_with_pillow(p, index, todo, size, channels, interpolation, crop)
+    from vae_tutorial.backend import import_tensorflow
+    tf = import_tensorflow()
     largest = max(index.headers[i].pixels for i in todo)
     at_once = max(1, min(os.cpu_count() or 1, memory_limit() // (16 * largest)))   # decoding takes about 16 bytes a pixel
     ds = tf.data.Dataset.from_tensor_slices((np.array(todo, np.int64), [str(p / index.files[i]) for i in todo]))
@@ -639,6 +652,17 @@ def _decode_folder(p, index, size, channels, interpolation, crop) -> tuple:
     kept, xs = [], []
     for i, xb in ds.ignore_errors().batch(256).as_numpy_iterator(): kept.append(i); xs.append(xb)
     return (np.concatenate(kept), np.concatenate(xs)) if kept else (np.zeros(0, np.int64), np.zeros((0, *size, channels), np.float32))
+
+def _decode_with_pillow(p, index, todo, size, channels, interpolation, crop) -> tuple:
+    "`_decode_folder` on JAX and torch, without TensorFlow: Pillow decodes each picture's first frame as RGB or grey, `keras.ops` resizes it."
+    from PIL import Image
+    kept, xs = [], []
+    for i in todo:
+        try:
+            with Image.open(p / index.files[i]) as im: a = np.asarray(im.convert('L' if channels == 1 else 'RGB'), np.float32)
+        except Exception: continue      # as tf.data's ignore_errors: a picture that does not decode is left out, and counted
+        kept.append(i); xs.append(_keras_resize(a.reshape(*a.shape[:2], channels), size, interpolation, crop))
+    return (np.array(kept, np.int64), np.stack(xs).astype(np.float32)) if kept else (np.zeros(0, np.int64), np.zeros((0, *size, channels), np.float32))
 
 def load_folder(folder,                     # a folder of images, or of one sub-folder of images per class
                 image_size=32,              # the square side images are resized to, or (height, width)
@@ -653,6 +677,8 @@ def load_folder(folder,                     # a folder of images, or of one sub-
     size = _image_size(image_size)
     check_choice(color_mode, COLOR_MODES, 'color_mode')
     check_choice(interpolation, ('bilinear', 'nearest', 'bicubic', 'area', 'lanczos3', 'lanczos5', 'gaussian', 'mitchellcubic'), 'interpolation')
+    if interpolation not in PORTABLE_RESIZE and not _on_tensorflow():
+        raise ValueError(f"interpolation={interpolation!r} is TensorFlow's alone; on this backend use one of {', '.join(PORTABLE_RESIZE)}")
     test_fraction = check_positive(test_fraction, 'test_fraction')
     if test_fraction >= 1: raise ValueError(f"test_fraction={test_fraction!r}; it must lie between 0 and 1, e.g. 0.2")
     return _load_folder(folder, p, size, color_mode, test_fraction, seed, interpolation, crop_to_aspect_ratio)
